@@ -1,0 +1,136 @@
+/* The architectural state of one x86-64 processor: struct cpu.
+ * Leaf header (with cpu/x86.h): everything that executes or observes the
+ * machine reads state from here. One commented field per line. */
+#ifndef RINGSIDE_CPU_CPU_H
+#define RINGSIDE_CPU_CPU_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+
+#include "cpu/x86.h"
+
+struct physmap;        /* mmu/physmap.h: RAM and MMIO regions */
+struct vendor_profile; /* msr/vendor.h: CPUID model and named quirks */
+
+/* A segment register: the visible selector and its hidden descriptor cache. */
+struct seg {
+    u16 sel;   /* visible selector */
+    u64 base;  /* cached base address */
+    u32 limit; /* cached limit in bytes (granularity already applied) */
+    u32 attr;  /* cached attributes, SEG_ATTR_* layout */
+};
+
+/* GDTR and IDTR. */
+struct dtr {
+    u64 base;  /* linear base address */
+    u16 limit; /* limit in bytes */
+};
+
+/* The mode the processor is in, derived from CR0.PE, EFLAGS.VM, EFER.LMA and CS.L. */
+enum cpu_mode {
+    MODE_REAL,   /* CR0.PE = 0 */
+    MODE_VM86,   /* protected mode with EFLAGS.VM = 1 */
+    MODE_PROT,   /* legacy protected mode; CS.D picks 16 or 32 bits */
+    MODE_COMPAT, /* IA-32e mode with CS.L = 0 */
+    MODE_LONG64, /* IA-32e mode with CS.L = 1 */
+};
+
+/* Port I/O as seen by the CPU; emu/ implements the bus behind it. */
+struct cpu_io {
+    u32 (*in)(void *ctx, u16 port, unsigned size);             /* size 1, 2 or 4 */
+    void (*out)(void *ctx, u16 port, unsigned size, u32 value);
+    void *ctx;
+};
+
+/* Access kinds a TLB entry caches a translation for. */
+enum { TLB_READ, TLB_WRITE, TLB_FETCH, TLB_KINDS };
+#define TLB_ENTRIES 256
+
+/* One software-TLB entry: a linear page mapped to a host page of guest RAM. */
+struct tlb_entry {
+    u64 tag;   /* linear page number + 1 (0 = empty), tagged by privilege: see mmu/tlb.c */
+    u8 *host;  /* host address of the guest page */
+};
+
+/* Why cpu_run() returned. */
+enum cpu_stop {
+    STOP_BUDGET,    /* the instruction budget of the slice ran out */
+    STOP_HLT,       /* HLT with nothing to wake the processor */
+    STOP_EXCEPTION, /* an exception was raised and cpu->stop_on_exception is set */
+    STOP_TRIPLE,    /* triple fault: the machine is dead, see cpu->fault */
+    STOP_REQUEST,   /* cpu->stop_request was set (debugger, front end) */
+};
+
+/* The last exception raised, with the reason the instruction gave. */
+struct cpu_fault {
+    u8 vector;          /* EXC_* */
+    u32 error;          /* error code, where the vector has one */
+    u64 cr2;            /* faulting linear address for #PF */
+    u64 rip;            /* RIP of the faulting instruction */
+    const char *reason; /* short why, e.g. "SYSRET: RCX not canonical" */
+};
+
+struct cpu {
+    u64 r[16];           /* general registers, RAX..R15 */
+    u64 rip;             /* instruction pointer: next instruction while one executes */
+    u64 rflags;          /* RFLAGS, FLAG_* bits */
+
+    struct seg seg[SEG_COUNT]; /* ES, CS, SS, DS, FS, GS with hidden caches */
+    struct dtr gdtr;     /* global descriptor table register */
+    struct dtr idtr;     /* interrupt descriptor table register */
+    struct seg ldtr;     /* local descriptor table register and its cache */
+    struct seg tr;       /* task register and its cache */
+
+    u64 cr0;             /* CR0_* bits */
+    u64 cr2;             /* page-fault linear address */
+    u64 cr3;             /* page-table root, PCID in bits 11:0 when CR4.PCIDE */
+    u64 cr4;             /* CR4_* bits */
+    u64 cr8;             /* task priority (TPR[7:4]) */
+    u64 dr[8];           /* debug registers DR0-DR7 (DR4/DR5 alias DR6/DR7) */
+    u64 efer;            /* IA32_EFER, EFER_* bits */
+    u64 xmm[16][2];      /* XMM0-15, low and high quadword */
+    u32 mxcsr;           /* SSE control and status */
+
+    u64 star;            /* IA32_STAR: SYSRET CS/SS [63:48], SYSCALL CS/SS [47:32] */
+    u64 lstar;           /* IA32_LSTAR: 64-bit SYSCALL entry */
+    u64 cstar;           /* IA32_CSTAR: compatibility-mode SYSCALL entry (AMD) */
+    u64 fmask;           /* IA32_FMASK: RFLAGS bits SYSCALL clears */
+    u64 kernel_gs_base;  /* IA32_KERNEL_GS_BASE: swapped with GS.base by SWAPGS */
+    u64 sysenter_cs;     /* IA32_SYSENTER_CS */
+    u64 sysenter_esp;    /* IA32_SYSENTER_ESP */
+    u64 sysenter_eip;    /* IA32_SYSENTER_EIP */
+    u64 tsc_aux;         /* IA32_TSC_AUX, read by RDTSCP */
+    u64 tsc_offset;      /* TSC = retired instructions + tsc_offset (WRMSR to TSC moves it) */
+    u64 apic_base;       /* IA32_APIC_BASE */
+    u64 pat;             /* IA32_PAT */
+    u64 misc_enable;     /* IA32_MISC_ENABLE */
+    u64 mtrr_def_type;   /* IA32_MTRR_DEF_TYPE */
+    u64 spec_ctrl;       /* IA32_SPEC_CTRL */
+
+    /* Derived state: recomputed by cpu_update_mode() whenever its inputs change. */
+    enum cpu_mode mode;  /* see enum cpu_mode */
+    u8 cpl;              /* current privilege level: CS.RPL (0 in real mode, 3 in VM86) */
+    u8 code_size;        /* default operand/address size of code: 2, 4 or 8 bytes */
+    u8 stack_size;       /* stack pointer width: 2, 4 or 8 bytes (SS.B, or 8 in 64-bit mode) */
+
+    /* Execution bookkeeping. */
+    u64 icount;          /* instructions retired since reset */
+    u64 insn_rip;        /* RIP of the instruction executing (restored on a fault) */
+    u64 insn_rsp;        /* RSP before the instruction executing (restored on a fault) */
+    bool interrupt_shadow; /* STI / MOV SS blocks interrupts for one instruction */
+    bool halted;         /* in HLT, waiting for an interrupt */
+    bool stop_on_exception; /* cpu_run returns STOP_EXCEPTION instead of delivering */
+    volatile bool stop_request; /* ask cpu_run to return at the next instruction boundary */
+    struct cpu_fault fault; /* the last exception raised */
+    jmp_buf unwind;      /* where a raise lands: the step loop of cpu_run() */
+
+    /* The machine around the core. */
+    struct physmap *phys;                 /* guest physical memory */
+    struct cpu_io io;                     /* port I/O bus */
+    const struct vendor_profile *vendor;  /* CPUID model and vendor quirks */
+
+    /* Software TLB: linear page -> host page, per access kind. */
+    struct tlb_entry tlb[TLB_KINDS][TLB_ENTRIES];
+};
+
+#endif

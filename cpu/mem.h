@@ -1,0 +1,85 @@
+/* Memory as instructions see it: segmentation (limits, types, canonical
+ * addresses), then the TLB fast path, else mmu/ through the slow path. A
+ * failed check raises; nothing here returns an error. */
+#ifndef RINGSIDE_CPU_MEM_H
+#define RINGSIDE_CPU_MEM_H
+
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "cpu/exec.h"
+#include "mmu/mmu.h"
+
+static inline bool is_canonical(u64 lin)
+{
+    return (u64)(((i64)lin << 16) >> 16) == lin;
+}
+
+/* Segment-limit and type checks of legacy and compatibility mode; raises. */
+void seg_check_legacy(struct cpu *cpu, unsigned seg, u64 off, unsigned size, unsigned kind);
+/* #GP(0), or #SS(0) for a stack reference, for a non-canonical address. */
+_Noreturn void seg_raise_noncanonical(struct cpu *cpu, unsigned seg, const char *reason);
+
+/* The linear address of seg:off for an access of `size` bytes of `kind`
+ * (MMU_READ or MMU_WRITE), after the checks segmentation makes. */
+static inline u64 seg_linear(struct cpu *cpu, unsigned seg, u64 off, unsigned size, unsigned kind)
+{
+    if (cpu->mode == MODE_LONG64) {
+        /* SDM Vol. 3A 3.2.4: bases of CS, DS, ES, SS are treated as 0; FS, GS bases apply. */
+        u64 lin = seg >= SEG_FS ? off + cpu->seg[seg].base : off;
+        if (!is_canonical(lin) || !is_canonical(lin + size - 1))
+            seg_raise_noncanonical(cpu, seg, "non-canonical address");
+        return lin;
+    }
+    seg_check_legacy(cpu, seg, off, size, kind);
+    return (u32)(cpu->seg[seg].base + off);
+}
+
+u64 mem_read_slow(struct cpu *cpu, u64 lin, unsigned size, unsigned access);
+void mem_write_slow(struct cpu *cpu, u64 lin, unsigned size, u64 value, unsigned access);
+
+/* Linear-address accesses (size 1, 2, 4 or 8). `access` may carry
+ * MMU_IMPLICIT_SUPERVISOR for descriptor tables and the TSS. */
+static inline u64 mem_read_lin(struct cpu *cpu, u64 lin, unsigned size, unsigned access)
+{
+    u8 *p;
+    if ((lin & (PAGE_SIZE - 1)) + size <= PAGE_SIZE && !(access & MMU_IMPLICIT_SUPERVISOR) &&
+        (p = mmu_tlb_lookup(cpu, lin, access & MMU_KIND_MASK))) {
+        u64 v = 0;
+        memcpy(&v, p, size);
+        return v;
+    }
+    return mem_read_slow(cpu, lin, size, access);
+}
+
+static inline void mem_write_lin(struct cpu *cpu, u64 lin, unsigned size, u64 value, unsigned access)
+{
+    u8 *p;
+    if ((lin & (PAGE_SIZE - 1)) + size <= PAGE_SIZE && !(access & MMU_IMPLICIT_SUPERVISOR) &&
+        (p = mmu_tlb_lookup(cpu, lin, TLB_WRITE))) {
+        memcpy(p, &value, size);
+        return;
+    }
+    mem_write_slow(cpu, lin, size, value, access | MMU_WRITE);
+}
+
+/* Segmented accesses: what instruction handlers use. */
+static inline u64 mem_read(struct cpu *cpu, unsigned seg, u64 off, unsigned size)
+{
+    return mem_read_lin(cpu, seg_linear(cpu, seg, off, size, MMU_READ), size, MMU_READ);
+}
+
+static inline void mem_write(struct cpu *cpu, unsigned seg, u64 off, unsigned size, u64 value)
+{
+    mem_write_lin(cpu, seg_linear(cpu, seg, off, size, MMU_WRITE), size, value, MMU_WRITE);
+}
+
+/* Check that seg:off can be written (segmentation and paging) without writing,
+ * so an instruction that stores several values can validate before it commits. */
+void mem_probe_write(struct cpu *cpu, unsigned seg, u64 off, unsigned size);
+
+/* 16-byte accesses (CMPXCHG16B) as two quadwords after one check of the whole range. */
+void mem_read16b(struct cpu *cpu, unsigned seg, u64 off, u64 out[2]);
+void mem_write16b(struct cpu *cpu, unsigned seg, u64 off, const u64 in[2]);
+
+#endif

@@ -1,0 +1,1 @@
+#include "msr/msr.h"
