@@ -1,0 +1,7 @@
+/* Entry points of the ringside subcommands; argv[0] is the subcommand name. */
+#ifndef RINGSIDE_EMU_CLI_H
+#define RINGSIDE_EMU_CLI_H
+
+int demo_main(int argc, char **argv);
+
+#endif
