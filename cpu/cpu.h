@@ -11,6 +11,7 @@
 
 struct physmap;        /* mmu/physmap.h: RAM and MMIO regions */
 struct vendor_profile; /* msr/vendor.h: CPUID model and named quirks */
+struct cpu_observer;   /* cpu/event.h: who is told about transitions */
 
 /* A segment register: the visible selector and its hidden descriptor cache. */
 struct seg {
@@ -44,12 +45,27 @@ struct cpu_io {
 
 /* Access kinds a TLB entry caches a translation for. */
 enum { TLB_READ, TLB_WRITE, TLB_FETCH, TLB_KINDS };
-#define TLB_ENTRIES 256
+#define TLB_ENTRIES  256   /* per access kind, direct-mapped by linear page number */
+#define TLB_PCIDS    4096  /* PCIDs are 12 bits (SDM Vol. 3A 4.10.1) */
+#define TLB_PT_SLOTS 512   /* paging-structure pages remembered in the default mode */
 
 /* One software-TLB entry: a linear page mapped to a host page of guest RAM. */
 struct tlb_entry {
-    u64 tag;   /* linear page number + 1 (0 = empty), tagged by privilege: see mmu/tlb.c */
+    u64 tag;   /* linear page, PCID, epoch, privilege and AC; 0 = empty: see mmu/mmu.h */
     u8 *host;  /* host address of the guest page */
+};
+
+/* The software TLB and the paging state mmu/ keeps beside it (docs/mmu.md). */
+struct tlb {
+    struct tlb_entry entry[TLB_KINDS][TLB_ENTRIES]; /* the fast path: one index, one compare */
+    u8 meta[TLB_KINDS][TLB_ENTRIES]; /* per entry: global flag and page size, TLB_META_* */
+    u64 ctx;             /* tag bits of the current PCID and its epoch, or'ed into every tag */
+    u16 epoch[TLB_PCIDS]; /* per PCID: bumped to drop all its non-global entries at once */
+    bool has_large;      /* some entry is a 4 KiB piece of a larger page (INVLPG must scan) */
+    bool strict;         /* keep stale entries until the guest invalidates them (--tlb=strict) */
+    u64 pdpte[4];        /* PAE paging's PDPTE registers, loaded with CR3 (SDM 4.4.1) */
+    u32 npt;             /* occupied slots of pt[] */
+    u64 pt[TLB_PT_SLOTS]; /* physical page numbers + 1 of paging structures that cached walks read */
 };
 
 /* Why cpu_run() returned. */
@@ -128,9 +144,10 @@ struct cpu {
     struct physmap *phys;                 /* guest physical memory */
     struct cpu_io io;                     /* port I/O bus */
     const struct vendor_profile *vendor;  /* CPUID model and vendor quirks */
+    const struct cpu_observer *observer;  /* events go here; NULL = nobody watches */
 
-    /* Software TLB: linear page -> host page, per access kind. */
-    struct tlb_entry tlb[TLB_KINDS][TLB_ENTRIES];
+    /* Software TLB: linear page -> host page, per access kind, and the paging caches. */
+    struct tlb tlb;
 };
 
 #endif

@@ -7,6 +7,7 @@
 #include "cpu/mem.h"
 #include "cpu/ops.h"
 #include "mmu/physmap.h"
+#include "msr/msr.h"
 
 void cpu_update_mode(struct cpu *cpu)
 {
@@ -59,8 +60,7 @@ void cpu_reset(struct cpu *cpu, struct physmap *phys, const struct vendor_profil
     cpu->dr[6] = 0xffff0ff0;
     cpu->dr[7] = 0x400;
     cpu->mxcsr = 0x1f80;
-    cpu->pat = 0x0007040600070406ull;
-    cpu->apic_base = 0xfee00000ull | (1u << 11) | (1u << 8); /* enabled, BSP */
+    msr_reset(cpu); /* the MSRs' reset values come from the MSR table */
     cpu_update_mode(cpu);
 }
 

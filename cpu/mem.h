@@ -12,7 +12,7 @@
 
 static inline bool is_canonical(u64 lin)
 {
-    return (u64)(((i64)lin << 16) >> 16) == lin;
+    return (u64)((i64)(lin << 16) >> 16) == lin;
 }
 
 /* Segment-limit and type checks of legacy and compatibility mode; raises. */

@@ -75,6 +75,15 @@ op_fn op_ud0, op_ud1, op_ud2;
 op_fn op_les_GzMp, op_lds_GzMp, op_lss_GvMp, op_lfs_GvMp, op_lgs_GvMp; /* far pointer loads */
 op_fn op_bound_GvMa, op_arpl_EwGw;
 
+/* cpu/ops_msr.c: model-specific registers (0F 32 RDMSR, 0F 30 WRMSR) */
+op_fn op_rdmsr, op_wrmsr;
+
+/* cpu/ops_seg.c and cpu/priv/tables.c: segment and descriptor-table instructions */
+op_fn op_lar_GvEw, op_lsl_GvEw;                     /* 0F 02, 0F 03 */
+op_fn op_sldt_RvMw, op_str_RvMw, op_lldt_Ew, op_ltr_Ew, op_verr_Ew, op_verw_Ew; /* 0F 00 /0-/5 */
+op_fn op_sgdt_Ms, op_sidt_Ms, op_lgdt_Ms, op_lidt_Ms; /* 0F 01 /0-/3, memory forms */
+op_fn op_rdfsbase_Ry, op_rdgsbase_Ry, op_wrfsbase_Ry, op_wrgsbase_Ry; /* F3 0F AE /0-/3, mod = 3 */
+
 /* An encoding the decoder knows the form of but ringside does not execute yet
  * (x87, SSE, system instructions of later milestones): #UD with a reason
  * naming what is missing, never a silent wrong result. */

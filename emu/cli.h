@@ -3,5 +3,6 @@
 #define RINGSIDE_EMU_CLI_H
 
 int demo_main(int argc, char **argv);
+int run_main(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     { "demo", demo_main, "run the built-in 64-bit demo program in the interpreter" },
+    { "run", run_main, "boot a Multiboot kernel with the console on stdin/stdout" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,161 @@
+# The layering check (ctest label "layering"). DESIGN.md: "Dependencies point
+# down this page only". This script reads the sources and fails on:
+#   - a file in cpu/, mmu/ or msr/ (the core) that includes a header from emu/,
+#     ui/ or any other folder outside the core, or a system header other than
+#     the C standard library's (setjmp.h included: the step loop needs it);
+#   - a file in mmu/ or msr/ that includes a cpu/ header other than the leaf
+#     headers cpu/cpu.h and cpu/x86.h (they sit below cpu/ in the picture);
+#   - a core file that uses SDL, Capstone or libelf (include or API name);
+#   - a file in emu/ that includes ui/ or SDL (SDL2 belongs to ui/ alone);
+#   - a file in guest/ that includes the emulator's headers.
+# Comments are ignored, so a comment may name anything.
+#
+# Usage: cmake -DROOT=<source tree> -P tests/check_layering.cmake
+cmake_minimum_required(VERSION 3.20)
+
+if(NOT DEFINED ROOT)
+  message(FATAL_ERROR "check_layering: pass -DROOT=<source tree>")
+endif()
+get_filename_component(ROOT "${ROOT}" ABSOLUTE)
+
+# C11 7.1.2: the standard headers.
+set(C_STD_HEADERS
+  assert.h complex.h ctype.h errno.h fenv.h float.h inttypes.h iso646.h limits.h locale.h
+  math.h setjmp.h signal.h stdalign.h stdarg.h stdatomic.h stdbool.h stddef.h stdint.h
+  stdio.h stdlib.h stdnoreturn.h string.h tgmath.h threads.h time.h uchar.h wchar.h wctype.h)
+set(CORE_DIRS cpu mmu msr)
+set(LEAF_HEADERS cpu/cpu.h cpu/x86.h)
+# Headers and API names of the libraries the core must not touch.
+set(LIB_HEADER_RE "^(SDL2?/|SDL\\.h|capstone/|capstone\\.h|libelf|gelf\\.h|elf\\.h)")
+set(LIB_API_RE
+  "(^|[^A-Za-z0-9_])(SDL_[A-Za-z0-9_]+|cs_(open|close|disasm|disasm_iter|option|free|malloc|errno|strerror|version|insn_name|reg_name|group_name)|csh|cs_insn|g?elf_[a-z0-9_]+|GElf_[A-Za-z]+|Elf(32|64)?_[A-Za-z]+)([^A-Za-z0-9_]|$)")
+
+set(violations 0)
+set(checked 0)
+
+# Replace every comment by as many newlines as it spanned, so line numbers hold.
+function(strip_comments in out)
+  set(rest "${in}")
+  set(done "")
+  while(TRUE)
+    string(FIND "${rest}" "/*" b)
+    string(FIND "${rest}" "//" l)
+    if(b EQUAL -1 AND l EQUAL -1)
+      break()
+    endif()
+    if(NOT l EQUAL -1 AND (b EQUAL -1 OR l LESS b))
+      string(SUBSTRING "${rest}" 0 ${l} head)
+      string(SUBSTRING "${rest}" ${l} -1 tail)
+      string(FIND "${tail}" "\n" nl)
+      if(nl EQUAL -1)
+        set(tail "")
+      else()
+        string(SUBSTRING "${tail}" ${nl} -1 tail)
+      endif()
+    else()
+      string(SUBSTRING "${rest}" 0 ${b} head)
+      string(SUBSTRING "${rest}" ${b} -1 tail)
+      string(FIND "${tail}" "*/" e)
+      if(e EQUAL -1)
+        set(comment "${tail}")
+        set(tail "")
+      else()
+        math(EXPR e2 "${e} + 2")
+        string(SUBSTRING "${tail}" 0 ${e2} comment)
+        string(SUBSTRING "${tail}" ${e2} -1 tail)
+      endif()
+      string(REGEX REPLACE "[^\n]" "" newlines "${comment}")
+      string(APPEND head "${newlines}")
+    endif()
+    string(APPEND done "${head}")
+    set(rest "${tail}")
+  endwhile()
+  set(${out} "${done}${rest}" PARENT_SCOPE)
+endfunction()
+
+# Split C text into a CMake list of lines: ';' and brackets would confuse lists.
+function(split_lines text out)
+  string(REPLACE ";" "," text "${text}")
+  string(REPLACE "[" "(" text "${text}")
+  string(REPLACE "]" ")" text "${text}")
+  string(REPLACE "\\" "/" text "${text}")
+  string(REPLACE "\n" ";" lines "${text}")
+  set(${out} "${lines}" PARENT_SCOPE)
+endfunction()
+
+function(scan_file abs rel area)
+  file(READ "${abs}" text)
+  strip_comments("${text}" text)
+  split_lines("${text}" lines)
+  get_filename_component(dir "${abs}" DIRECTORY)
+  string(REGEX MATCH "^[^/]+" top "${rel}")
+  set(n 0)
+  set(bad 0)
+  foreach(line IN LISTS lines)
+    math(EXPR n "${n} + 1")
+    if(line MATCHES "^[ \t]*#[ \t]*include[ \t]*<([^>]+)>")
+      set(h "${CMAKE_MATCH_1}")
+      if(area STREQUAL "core")
+        if(h MATCHES "${LIB_HEADER_RE}")
+          message("layering: ${rel}:${n}: includes <${h}>: the core never uses SDL, Capstone or libelf")
+          math(EXPR bad "${bad} + 1")
+        elseif(NOT h IN_LIST C_STD_HEADERS)
+          message("layering: ${rel}:${n}: includes <${h}>: the core depends on the C standard library alone")
+          math(EXPR bad "${bad} + 1")
+        endif()
+      elseif(area STREQUAL "emu" AND h MATCHES "^SDL")
+        message("layering: ${rel}:${n}: includes <${h}>: SDL2 is used by ui/ alone")
+        math(EXPR bad "${bad} + 1")
+      endif()
+    elseif(line MATCHES "^[ \t]*#[ \t]*include[ \t]*\"([^\"]+)\"")
+      set(h "${CMAKE_MATCH_1}")
+      string(REGEX MATCH "^[^/]+" htop "${h}")
+      if(area STREQUAL "core")
+        if(h MATCHES "^(emu|ui)/")
+          message("layering: ${rel}:${n}: includes \"${h}\": the core never includes emu/ or ui/")
+          math(EXPR bad "${bad} + 1")
+        elseif(NOT h MATCHES "/" AND EXISTS "${dir}/${h}")
+          # A header beside the file: same folder, same layer.
+        elseif(NOT htop IN_LIST CORE_DIRS)
+          message("layering: ${rel}:${n}: includes \"${h}\": outside the core (cpu/, mmu/, msr/)")
+          math(EXPR bad "${bad} + 1")
+        elseif(NOT top STREQUAL "cpu" AND htop STREQUAL "cpu" AND NOT h IN_LIST LEAF_HEADERS)
+          message("layering: ${rel}:${n}: includes \"${h}\": ${top}/ sits below cpu/ and may include only cpu/cpu.h and cpu/x86.h")
+          math(EXPR bad "${bad} + 1")
+        endif()
+      elseif(area STREQUAL "emu" AND h MATCHES "^ui/")
+        message("layering: ${rel}:${n}: includes \"${h}\": emu/ never includes ui/ (the UI observes the machine through emu/)")
+        math(EXPR bad "${bad} + 1")
+      elseif(area STREQUAL "guest" AND h MATCHES "^(cpu|mmu|msr|emu|ui)/")
+        message("layering: ${rel}:${n}: includes \"${h}\": the guest keeps its own constants (guest/include/)")
+        math(EXPR bad "${bad} + 1")
+      endif()
+    endif()
+    if(area STREQUAL "core" AND line MATCHES "${LIB_API_RE}")
+      message("layering: ${rel}:${n}: uses ${CMAKE_MATCH_2}: the core never uses SDL, Capstone or libelf")
+      math(EXPR bad "${bad} + 1")
+    endif()
+  endforeach()
+  set(file_violations ${bad} PARENT_SCOPE)
+endfunction()
+
+foreach(area_dir cpu mmu msr emu guest)
+  if(area_dir IN_LIST CORE_DIRS)
+    set(area core)
+  else()
+    set(area ${area_dir})
+  endif()
+  file(GLOB_RECURSE files RELATIVE "${ROOT}" "${ROOT}/${area_dir}/*.c" "${ROOT}/${area_dir}/*.h"
+       "${ROOT}/${area_dir}/*.S")
+  list(SORT files)
+  foreach(rel IN LISTS files)
+    scan_file("${ROOT}/${rel}" "${rel}" ${area})
+    math(EXPR violations "${violations} + ${file_violations}")
+    math(EXPR checked "${checked} + 1")
+  endforeach()
+endforeach()
+
+if(violations GREATER 0)
+  message(FATAL_ERROR "layering: ${violations} violation(s) in ${checked} files (DESIGN.md: dependencies point down only)")
+endif()
+message("layering: ${checked} files checked, no violations")

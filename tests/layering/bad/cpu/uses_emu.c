@@ -1,0 +1,3 @@
+/* Fixture: the core reaching up into the machine. */
+#include "cpu/cpu.h"
+#include "emu/machine.h"

@@ -1,0 +1,2 @@
+/* Fixture: the guest borrowing the emulator's constants. */
+#include "cpu/x86.h"

@@ -1,0 +1,1 @@
+/* Fixture: a private header beside its user. */
