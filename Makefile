@@ -12,10 +12,10 @@
 # Variables: JOBS (parallel jobs, default 2), BENCH_ARGS (e.g. --quick),
 # WERROR=ON|OFF (default ON when CI=true), BUILD/ASAN_BUILD/BENCH_BUILD (dirs).
 
-# Debian packages the build needs. Later milestones add theirs here
-# (qemu-system-x86, bochs, ...): this is the one list.
+# Debian packages the build and the tests need (qemu-system-x86: the reference
+# runs). Later milestones add theirs (bochs, ...) here: this is the one list.
 DEPS := cmake gcc make pkg-config libcapstone-dev libelf-dev libsdl2-dev libcmocka-dev \
-        libreadline-dev
+        libreadline-dev qemu-system-x86
 
 BUILD       ?= build
 ASAN_BUILD  ?= build-asan

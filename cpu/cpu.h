@@ -43,6 +43,14 @@ struct cpu_io {
     void *ctx;
 };
 
+/* The interrupt controller as the CPU sees it (the PIC or the local APIC in
+ * emu/): it sets cpu->irq_pending while it asserts INTR, and acknowledges
+ * when the CPU takes the interrupt (docs/interrupts.md). */
+struct cpu_intc {
+    u8 (*ack)(void *ctx); /* INTA cycle: the vector to deliver; leaves irq_pending up to date */
+    void *ctx;            /* the controller's own state */
+};
+
 /* Access kinds a TLB entry caches a translation for. */
 enum { TLB_READ, TLB_WRITE, TLB_FETCH, TLB_KINDS };
 #define TLB_ENTRIES  256   /* per access kind, direct-mapped by linear page number */
@@ -68,6 +76,11 @@ struct tlb {
     u64 pt[TLB_PT_SLOTS]; /* physical page numbers + 1 of paging structures that cached walks read */
 };
 
+/* cpu->debug_active: which breakpoint kinds DR7 enables, so that the fetch and
+ * data paths test one byte (cpu/priv/debug.h keeps it current). */
+#define DEBUG_ACTIVE_INSN 0x1u /* an instruction breakpoint: checked before each instruction */
+#define DEBUG_ACTIVE_DATA 0x2u /* a data breakpoint: checked on each data access */
+
 /* Why cpu_run() returned. */
 enum cpu_stop {
     STOP_BUDGET,    /* the instruction budget of the slice ran out */
@@ -84,6 +97,17 @@ struct cpu_fault {
     u64 cr2;            /* faulting linear address for #PF */
     u64 rip;            /* RIP of the faulting instruction */
     const char *reason; /* short why, e.g. "SYSRET: RCX not canonical" */
+};
+
+/* The local APIC's side of the core (emu/apic.c): the x2APIC MSRs, and the
+ * writes the APIC must follow. A NULL field: no APIC behind it (the x2APIC
+ * MSRs are then #GP, as unimplemented). */
+struct cpu_apic_hooks {
+    bool (*rdmsr)(void *ctx, u32 msr, u64 *value, const char **reason); /* MSR 800h-8FFh; false: #GP(0) with reason */
+    bool (*wrmsr)(void *ctx, u32 msr, u64 value, const char **reason);  /* false: #GP(0), nothing changed */
+    void (*base_written)(void *ctx, u64 old); /* after WRMSR IA32_APIC_BASE: old value, new in cpu->apic_base */
+    void (*cr8_written)(void *ctx);           /* after MOV to CR8: TPR changed (SDM Vol. 3A 11.8.6.1) */
+    void *ctx;                                /* the APIC */
 };
 
 struct cpu {
@@ -128,16 +152,32 @@ struct cpu {
     u8 cpl;              /* current privilege level: CS.RPL (0 in real mode, 3 in VM86) */
     u8 code_size;        /* default operand/address size of code: 2, 4 or 8 bytes */
     u8 stack_size;       /* stack pointer width: 2, 4 or 8 bytes (SS.B, or 8 in 64-bit mode) */
+    u8 debug_active;     /* DEBUG_ACTIVE_* bits: the breakpoints DR7 enables (debug_dr7_changed()) */
 
     /* Execution bookkeeping. */
     u64 icount;          /* instructions retired since reset */
     u64 insn_rip;        /* RIP of the instruction executing (restored on a fault) */
     u64 insn_rsp;        /* RSP before the instruction executing (restored on a fault) */
-    bool interrupt_shadow; /* STI / MOV SS blocks interrupts for one instruction */
-    bool halted;         /* in HLT, waiting for an interrupt */
+    /* Work for the next instruction boundary. cpu_run tests all of it with one
+     * load of `attention` (with RFLAGS.TF/RF and debug_active) per instruction. */
+    union {
+        volatile u64 attention; /* nonzero when any field of the struct below is set */
+        struct {
+            volatile bool stop_request; /* ask cpu_run to return at the next instruction boundary */
+            volatile bool irq_pending;  /* emu/: INTR is asserted; intc.ack() gives the vector */
+            volatile bool nmi_pending;  /* emu/: an NMI is latched, taken once NMIs are unblocked */
+            volatile bool interrupt_shadow; /* STI / MOV SS blocks interrupts for one instruction */
+            volatile bool halted;       /* in HLT, waiting for an interrupt */
+            volatile bool shutdown;     /* triple fault: cpu_run returns STOP_TRIPLE until reset */
+        };
+    };
+    bool ss_shadow;      /* the shadow is a MOV SS / POP SS one: it holds back #DB too (SDM 6.8.3) */
+    bool nmi_blocked;    /* an NMI handler runs: NMIs wait for the next IRET (SDM 6.7.1) */
+    u8 delivering;       /* DELIVER_CLASS_* of the exception being delivered: #DF escalation */
     bool stop_on_exception; /* cpu_run returns STOP_EXCEPTION instead of delivering */
-    volatile bool stop_request; /* ask cpu_run to return at the next instruction boundary */
+    struct cpu_intc intc; /* the interrupt controller emu/ attaches; ack NULL = none */
     struct cpu_fault fault; /* the last exception raised */
+    u32 debug_pending;   /* DR6 bits of the #DB trap owed after the executing instruction */
     jmp_buf unwind;      /* where a raise lands: the step loop of cpu_run() */
 
     /* The machine around the core. */
@@ -145,6 +185,7 @@ struct cpu {
     struct cpu_io io;                     /* port I/O bus */
     const struct vendor_profile *vendor;  /* CPUID model and vendor quirks */
     const struct cpu_observer *observer;  /* events go here; NULL = nobody watches */
+    struct cpu_apic_hooks apic;           /* the local APIC behind x2APIC MSRs and CR8; zeroed = none */
 
     /* Software TLB: linear page -> host page, per access kind, and the paging caches. */
     struct tlb tlb;

@@ -4,8 +4,11 @@
 #include <string.h>
 
 #include "cpu/decode.h"
+#include "cpu/event.h"
 #include "cpu/mem.h"
 #include "cpu/ops.h"
+#include "cpu/priv/debug.h"
+#include "cpu/priv/deliver.h"
 #include "mmu/physmap.h"
 #include "msr/msr.h"
 
@@ -171,36 +174,215 @@ static void fetch_decode(struct cpu *cpu, struct insn *in)
     cpu_raise(cpu, EXC_UD, 0, "invalid opcode");
 }
 
-/* Execute one instruction. */
-static void step(struct cpu *cpu)
+/* ---- The step loop and the instruction boundary (docs/interrupts.md) ---- */
+
+/* Execute one instruction: the fast path, taken while nothing is pending. */
+static inline void step(struct cpu *cpu, struct insn *in)
 {
-    struct insn in;
     cpu->insn_rip = cpu->rip;
     cpu->insn_rsp = cpu->r[RSP];
-    fetch_decode(cpu, &in);
-    u64 next = cpu->rip + in.len;
+    fetch_decode(cpu, in);
+    u64 next = cpu->rip + in->len;
     cpu->rip = cpu->code_size == 8 ? next : (u32)next;
-    in.op(cpu, &in);
+    in->op(cpu, in);
     cpu->icount++;
+}
+
+/* Internal results of the boundary work, beside enum cpu_stop. */
+enum { RUN_ON = -1, RUN_DELIVERED = -2 };
+
+/* Deliver an event at the boundary: a fault during its delivery restores
+ * this state (the return address is the next instruction). */
+static void deliver_at_boundary(struct cpu *cpu, u8 vector, u8 source, const char *reason)
+{
+    cpu->insn_rip = cpu->rip;
+    cpu->insn_rsp = cpu->r[RSP];
+    struct deliver_req req = { .vector = vector, .source = source, .rip = cpu->rip, .reason = reason };
+    deliver(cpu, &req);
+}
+
+/* The #DB trap owed for the instruction that just completed: single step
+ * (DR6.BS) and the data breakpoints it hit (B0-B3). SDM Vol. 3B 17.2.3: the
+ * trap's B0-B3 replace the old ones; BS, BD and BT are only ever set. */
+static int deliver_db_trap(struct cpu *cpu)
+{
+    u32 bits = cpu->debug_pending;
+    const char *reason = bits & DR6_BMASK ? "debug trap: data breakpoint" : "debug trap: single step";
+    cpu->debug_pending = 0;
+    cpu->dr[6] = (cpu->dr[6] & ~(u64)DR6_BMASK) | bits;
+    if (cpu->stop_on_exception) {
+        cpu->fault = (struct cpu_fault){ .vector = EXC_DB, .rip = cpu->rip, .reason = reason };
+        return STOP_EXCEPTION;
+    }
+    deliver_at_boundary(cpu, EXC_DB, SRC_EXCEPTION, reason);
+    return RUN_ON;
+}
+
+/* The boundary before the next instruction, when something is pending: a
+ * stop request, shutdown, NMI, an external interrupt, HLT. At most one event
+ * is delivered per call; the loop calls again before executing, so an
+ * interrupt can follow a #DB or NMI into the handler before its first
+ * instruction (SDM Vol. 3B 17.3.1.4). Priorities: SDM Vol. 3A 6.9, Table 6-2. */
+static int boundary(struct cpu *cpu)
+{
+    if (cpu->stop_request) {
+        cpu->stop_request = false;
+        return STOP_REQUEST;
+    }
+    if (cpu->shutdown)
+        return STOP_TRIPLE;
+    /* SDM Vol. 3A 6.8.3: after MOV SS / POP SS (and after STI, 6.8.1 and STI
+     * "may block NMI") nothing is taken until the next instruction is done. */
+    bool shadow = cpu->interrupt_shadow;
+    /* SDM 6.7.1: an NMI handler blocks further NMIs until the next IRET. */
+    if (cpu->nmi_pending && !cpu->nmi_blocked && !shadow) {
+        cpu->nmi_pending = false;
+        cpu->nmi_blocked = true;
+        deliver_at_boundary(cpu, EXC_NMI, SRC_EXTERNAL, "NMI");
+        return RUN_DELIVERED;
+    }
+    /* SDM 6.8.1: maskable interrupts only with IF = 1. */
+    if (cpu->irq_pending && (cpu->rflags & FLAG_IF) && !shadow) {
+        if (!cpu->intc.ack) {
+            cpu->irq_pending = false; /* no controller attached: nobody to acknowledge */
+            return RUN_ON;
+        }
+        u8 vector = cpu->intc.ack(cpu->intc.ctx);
+        deliver_at_boundary(cpu, vector, SRC_EXTERNAL, "external interrupt");
+        return RUN_DELIVERED;
+    }
+    if (cpu->halted)
+        return STOP_HLT;
+    return RUN_ON;
+}
+
+/* One instruction with the bookkeeping of the boundary after it: the
+ * single-step trap of TF set at its start (SDM Vol. 3B 17.3.1.4), RF
+ * cleared once it completes (17.3.1.1; IRET loads RF itself), the interrupt
+ * shadow it may set, and the #DB trap it owes, held back by a MOV SS / POP
+ * SS shadow until after the next instruction (SDM Vol. 3A 6.8.3: so after
+ * MOV SS; INT n the #DB arrives at the handler's first instruction). */
+static int step_watched(struct cpu *cpu)
+{
+    struct insn in;
+    u64 flags = cpu->rflags;
+    /* The shadow covered the boundary just passed. ss_shadow stays set while
+     * this instruction runs, so a fault in it knows a #DB was held back. */
+    cpu->interrupt_shadow = false;
+    step(cpu, &in);
+    if (flags & FLAG_TF)
+        cpu->debug_pending |= DR6_BS;
+    if ((flags & FLAG_RF) && in.op != op_iret)
+        cpu->rflags &= ~(u64)FLAG_RF;
+    /* Only MOV SS and POP SS hold back debug exceptions, not STI. */
+    cpu->ss_shadow = cpu->interrupt_shadow && in.op != op_sti;
+    if (cpu->debug_pending && !cpu->ss_shadow)
+        return deliver_db_trap(cpu);
+    return RUN_ON;
+}
+
+/* Triple fault: SDM Vol. 3A 6.15 Interrupt 8: "If another exception occurs
+ * while attempting to call the double-fault handler, the processor enters
+ * shutdown mode." The machine stops; cpu->fault is the last exception. */
+static int triple_fault(struct cpu *cpu)
+{
+    cpu->delivering = DELIVER_CLASS_NONE;
+    cpu->shutdown = true;
+    if (CPU_OBSERVED(cpu)) {
+        struct cpu_event ev = { .kind = EV_TRIPLE, .vector = cpu->fault.vector,
+                                .source = SRC_EXCEPTION, .error = cpu->fault.error,
+                                .has_error = deliver_has_error(cpu->fault.vector),
+                                .reason = cpu->fault.reason };
+        event_capture(cpu, &ev.before);
+        event_emit(cpu, &ev);
+    }
+    return STOP_TRIPLE;
+}
+
+/* An instruction, or a delivery, raised cpu->fault; the state is as it was
+ * before it. Deliver the exception, or #DF when it arrived while delivering
+ * an earlier one of a class the SDM combines (Vol. 3A 6.15, Table 6-5). */
+static int on_raise(struct cpu *cpu)
+{
+    /* A #DB trap held back by a MOV SS shadow survives a fault in the next
+     * instruction and follows the handler in; any other pending trap bits
+     * belong to the instruction that faulted and go. */
+    u32 held = cpu->ss_shadow ? cpu->debug_pending : 0;
+    cpu->ss_shadow = false;
+    cpu->debug_pending = 0;
+    cpu->interrupt_shadow = false;
+    if (cpu->stop_on_exception) {
+        cpu->delivering = DELIVER_CLASS_NONE;
+        return STOP_EXCEPTION;
+    }
+    struct cpu_fault *f = &cpu->fault;
+    unsigned first = cpu->delivering, second = deliver_class(f->vector);
+    if (first == DELIVER_CLASS_DF)
+        return triple_fault(cpu);
+    /* Table 6-5: contributory then contributory, or page fault then
+     * contributory or page fault, is a double fault (error code 0);
+     * everything else is handled serially: the second exception replaces
+     * the first, which the handler's IRET will re-raise (a fault) or which
+     * was an interrupt (lost to the handler, as on silicon). */
+    if ((first == DELIVER_CLASS_CONTRIB && second == DELIVER_CLASS_CONTRIB) ||
+        (first == DELIVER_CLASS_PF &&
+         (second == DELIVER_CLASS_CONTRIB || second == DELIVER_CLASS_PF))) {
+        f->vector = EXC_DF;
+        f->error = 0;
+    }
+    cpu->delivering = (u8)deliver_class(f->vector);
+    /* SDM Vol. 3A 4.7: CR2 receives the linear address of a page fault. */
+    if (f->vector == EXC_PF)
+        cpu->cr2 = f->cr2;
+    /* A raise is a fault (RIP back on the instruction): the pushed RF is 1
+     * (Vol. 3B 17.3.1.1), except for #DB, whose instruction-breakpoint form
+     * must not set it, and the #DF abort. */
+    struct deliver_req req = {
+        .vector = f->vector, .source = SRC_EXCEPTION, .has_error = deliver_has_error(f->vector),
+        .fault = f->vector != EXC_DB && f->vector != EXC_DF, .error = f->error, .rip = cpu->rip,
+        .reason = f->reason,
+    };
+    deliver(cpu, &req);
+    cpu->delivering = DELIVER_CLASS_NONE;
+    if (held) {
+        cpu->debug_pending = held;
+        return deliver_db_trap(cpu);
+    }
+    return RUN_ON;
 }
 
 enum cpu_stop cpu_run(struct cpu *cpu, u64 budget)
 {
     u64 end = cpu->icount + budget;
+    /* Events delivered without an instruction retiring (interrupts, faults):
+     * bounded by the budget too, so a storm cannot keep cpu_run forever. */
+    volatile u64 events = 0;
     if (setjmp(cpu->unwind) != 0) {
-        /* An instruction raised: state is as before it, cpu->fault says why.
-         * Exception delivery through the IDT comes with the system milestone;
-         * until then every exception stops the run. */
-        return STOP_EXCEPTION;
+        int r = on_raise(cpu);
+        if (r != RUN_ON)
+            return (enum cpu_stop)r;
+        if (++events > budget)
+            return STOP_BUDGET;
     }
     while (cpu->icount < end) {
-        if (cpu->stop_request) {
-            cpu->stop_request = false;
-            return STOP_REQUEST;
+        /* The one test per instruction: pending boundary work (`attention`),
+         * the debug registers in use, TF or RF set. */
+        if (__builtin_expect((cpu->attention | cpu->debug_active |
+                              (cpu->rflags & (FLAG_TF | FLAG_RF))) != 0, 0)) {
+            int r = boundary(cpu);
+            if (r == RUN_DELIVERED) {
+                if (++events > budget)
+                    return STOP_BUDGET;
+                continue;
+            }
+            if (r == RUN_ON)
+                r = step_watched(cpu);
+            if (r != RUN_ON)
+                return (enum cpu_stop)r;
+            continue;
         }
-        if (cpu->halted)
-            return STOP_HLT;
-        step(cpu);
+        struct insn in;
+        step(cpu, &in);
     }
     return STOP_BUDGET;
 }

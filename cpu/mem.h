@@ -35,6 +35,11 @@ static inline u64 seg_linear(struct cpu *cpu, unsigned seg, u64 off, unsigned si
     return (u32)(cpu->seg[seg].base + off);
 }
 
+/* Data breakpoints (cpu/priv/debug.c): note the enabled DR0-DR3 breakpoints
+ * an access touches; the #DB trap follows the instruction. Called only while
+ * DR7 enables a data breakpoint. */
+void debug_data_access(struct cpu *cpu, u64 lin, unsigned size, unsigned access);
+
 u64 mem_read_slow(struct cpu *cpu, u64 lin, unsigned size, unsigned access);
 void mem_write_slow(struct cpu *cpu, u64 lin, unsigned size, u64 value, unsigned access);
 
@@ -43,6 +48,8 @@ void mem_write_slow(struct cpu *cpu, u64 lin, unsigned size, u64 value, unsigned
 static inline u64 mem_read_lin(struct cpu *cpu, u64 lin, unsigned size, unsigned access)
 {
     u8 *p;
+    if (__builtin_expect(cpu->debug_active & DEBUG_ACTIVE_DATA, 0))
+        debug_data_access(cpu, lin, size, access);
     if ((lin & (PAGE_SIZE - 1)) + size <= PAGE_SIZE && !(access & MMU_IMPLICIT_SUPERVISOR) &&
         (p = mmu_tlb_lookup(cpu, lin, access & MMU_KIND_MASK))) {
         u64 v = 0;
@@ -55,6 +62,8 @@ static inline u64 mem_read_lin(struct cpu *cpu, u64 lin, unsigned size, unsigned
 static inline void mem_write_lin(struct cpu *cpu, u64 lin, unsigned size, u64 value, unsigned access)
 {
     u8 *p;
+    if (__builtin_expect(cpu->debug_active & DEBUG_ACTIVE_DATA, 0))
+        debug_data_access(cpu, lin, size, access | MMU_WRITE);
     if ((lin & (PAGE_SIZE - 1)) + size <= PAGE_SIZE && !(access & MMU_IMPLICIT_SUPERVISOR) &&
         (p = mmu_tlb_lookup(cpu, lin, TLB_WRITE))) {
         memcpy(p, &value, size);

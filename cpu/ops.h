@@ -84,6 +84,24 @@ op_fn op_sldt_RvMw, op_str_RvMw, op_lldt_Ew, op_ltr_Ew, op_verr_Ew, op_verw_Ew; 
 op_fn op_sgdt_Ms, op_sidt_Ms, op_lgdt_Ms, op_lidt_Ms; /* 0F 01 /0-/3, memory forms */
 op_fn op_rdfsbase_Ry, op_rdgsbase_Ry, op_wrfsbase_Ry, op_wrgsbase_Ry; /* F3 0F AE /0-/3, mod = 3 */
 
+/* cpu/priv/syscall.c, sysenter.c, swapgs.c: fast system calls. SYSRET and
+ * SYSEXIT take REX.W (opsize 8) as "return to 64-bit mode": their rows must not
+ * force a 64-bit operand size. */
+op_fn op_syscall, op_sysret;   /* 0F 05, 0F 07 */
+op_fn op_sysenter, op_sysexit; /* 0F 34, 0F 35 */
+op_fn op_swapgs;               /* 0F 01 F8 */
+
+/* cpu/priv/crmov.c: control and debug registers, TLB and cache management */
+op_fn op_mov_RdCd, op_mov_CdRd, op_mov_RdDd, op_mov_DdRd; /* 0F 20, 0F 22, 0F 21, 0F 23 */
+op_fn op_clts, op_invd, op_wbinvd;                         /* 0F 06, 0F 08, 0F 09 */
+op_fn op_smsw_RvMw, op_lmsw_Ew, op_invlpg_Mb;              /* 0F 01 /4, /6, /7 (memory) */
+op_fn op_clac, op_stac;                                    /* 0F 01 CA, 0F 01 CB */
+op_fn op_invpcid_GyMdq;                                    /* 66 0F 38 82 */
+
+/* cpu/priv/intn.c and cpu/priv/iret.c: software interrupts and the interrupt return */
+op_fn op_int3, op_int_Ib, op_into, op_int1;         /* CC, CD ib, CE (not in 64-bit mode), F1 */
+op_fn op_iret;                                      /* CF: IRET/IRETD/IRETQ by operand size */
+
 /* An encoding the decoder knows the form of but ringside does not execute yet
  * (x87, SSE, system instructions of later milestones): #UD with a reason
  * naming what is missing, never a silent wrong result. */

@@ -44,12 +44,9 @@ void op_wrmsr(struct cpu *cpu, const struct insn *in)
         cpu_raise(cpu, EXC_GP, 0, why);
     switch (index) {
     case MSR_IA32_EFER:
-        /* EFER is an input of the derived mode (LMA). */
+        /* EFER is an input of the derived mode (LMA) and of the page walk (NXE). */
         cpu_update_mode(cpu);
-        /* Cached translations were checked under the old NXE (with NXE=0 the
-         * XD bit is reserved): drop them. */
-        if ((old_efer ^ cpu->efer) & EFER_NXE)
-            mmu_tlb_flush_all(cpu);
+        mmu_efer_written(cpu, old_efer);
         break;
     case MSR_IA32_MTRR_DEF_TYPE:
         /* SDM: writing an MTRR invalidates the TLBs, global entries included. */

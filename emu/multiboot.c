@@ -387,6 +387,7 @@ static void enter(struct cpu *cpu, u32 entry)
     cpu->halted = false;
     cpu->interrupt_shadow = false;
     cpu_update_mode(cpu);
+    mmu_sync(cpu);
     mmu_tlb_flush_all(cpu);
 }
 

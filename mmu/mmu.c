@@ -9,15 +9,15 @@
 #define PHYS_MASK ((1ull << MMU_MAXPHYADDR) - 1)
 /* The address field of an entry that references a 4 KiB-aligned table or page. */
 #define ADDR_4K (PHYS_MASK & ~0xfffull)
-/* 4-level paging: bits 51:M are reserved in every present entry (Tables 4-14 to 4-20). */
+/* 4-level paging: bits 51:M are reserved in every present entry (SDM 4.5 entry formats). */
 #define RSVD_4LEVEL (((1ull << 52) - 1) & ~PHYS_MASK)
 /* PAE paging: bits 62:M are reserved in PDEs and PTEs (Tables 4-9 to 4-11). */
 #define RSVD_PAE (((1ull << 63) - 1) & ~PHYS_MASK)
 /* PAE PDPTE registers: bits 2:1, 8:5 and 63:M (Table 4-8). */
 #define RSVD_PDPTE (0x6ull | 0x1e0ull | ~PHYS_MASK)
 /* Large pages: address bits below the page size, except PAT in bit 12. */
-#define RSVD_2M 0x1fe000ull   /* bits 20:13 (Tables 4-9, 4-17) */
-#define RSVD_1G 0x3fffe000ull /* bits 29:13 (Table 4-15) */
+#define RSVD_2M 0x1fe000ull   /* bits 20:13 of a 2 MiB PDE (PAE and 4-level) */
+#define RSVD_1G 0x3fffe000ull /* bits 29:13 of a 1 GiB PDPTE */
 /* 32-bit paging with PSE-36 (Table 4-4): a 4 MiB PDE holds physical-address bits
  * (M32-1):32 in its bits (M32-20):13 and reserves bits 21:(M32-19), where
  * M32 = min(MAXPHYADDR, 40). */
@@ -351,8 +351,8 @@ void mmu_load_pdptes(struct cpu *cpu, u64 cr3)
 int mmu_check_cr3(const struct cpu *cpu, u64 value, const char **reason)
 {
     if (cpu->efer & EFER_LMA) {
-        /* SDM 4.5 (Table 4-12, 4-13): bits 63:M are reserved; with CR4.PCIDE = 1
-         * bit 63 is the no-flush flag of MOV to CR3 instead (SDM MOV-1). */
+        /* SDM 4.5, use of CR3 with 4-level paging: bits 63:M are reserved; with
+         * CR4.PCIDE = 1 bit 63 is MOV to CR3's no-flush flag instead (SDM MOV-1). */
         u64 rsvd = ~PHYS_MASK;
         if (cpu->cr4 & CR4_PCIDE)
             rsvd &= ~CR3_NOFLUSH;

@@ -26,7 +26,7 @@
 #define MMU_KIND_MASK 0x3u
 #define MMU_IMPLICIT_SUPERVISOR 0x4u /* descriptor-table and TSS accesses: supervisor whatever the CPL */
 
-/* Paging-structure entry bits (SDM Vol. 3A Tables 4-4 to 4-20). */
+/* Paging-structure entry bits (SDM Vol. 3A 4.3-4.5, the entry-format tables). */
 #define MMU_PTE_P   (1ull << 0)   /* present */
 #define MMU_PTE_RW  (1ull << 1)   /* writable */
 #define MMU_PTE_US  (1ull << 2)   /* user */
@@ -105,7 +105,7 @@ static inline u8 *mmu_tlb_lookup(struct cpu *cpu, u64 lin, unsigned kind)
 }
 
 /* Invalidation (SDM Vol. 3A 4.10.4). The control-register code calls these. */
-void mmu_tlb_flush_all(struct cpu *cpu);            /* everything, global entries too */
+void mmu_tlb_flush_all(struct cpu *cpu);            /* everything, global entries too; resyncs tlb.ctx */
 void mmu_tlb_flush_page(struct cpu *cpu, u64 lin);  /* INVLPG: the page in the current PCID, and global */
 void mmu_tlb_flush_pcid(struct cpu *cpu, u16 pcid); /* non-global entries of one PCID */
 void mmu_tlb_flush_nonglobal(struct cpu *cpu);      /* non-global entries of every PCID */

@@ -133,6 +133,8 @@ void mmu_tlb_flush_all(struct cpu *cpu)
         memset(cpu->tlb.pt, 0, sizeof cpu->tlb.pt);
         cpu->tlb.npt = 0;
     }
+    /* Callers that set CR3/CR4 by hand and flush get a context that matches. */
+    mmu_tlb_update_ctx(cpu);
 }
 
 /* Does entry (tag, meta) belong to the set an invalidation names: global
@@ -196,7 +198,7 @@ void mmu_tlb_flush_nonglobal(struct cpu *cpu)
 
 static bool canonical48(u64 lin)
 {
-    return (u64)(((i64)lin << 16) >> 16) == lin;
+    return (u64)((i64)(lin << 16) >> 16) == lin; /* shift unsigned: no UB */
 }
 
 bool mmu_invpcid(struct cpu *cpu, u64 type, u64 desc_lo, u64 desc_hi, const char **reason)

@@ -67,7 +67,27 @@ static bool apic_base_check(const struct cpu *cpu, u64 v, const char **reason)
         *reason = "WRMSR: IA32_APIC_BASE x2APIC mode with the APIC disabled";
         return false;
     }
+    /* SDM 11.12.5: x2APIC mode is left only by disabling the APIC, and
+     * entered only from xAPIC mode. */
+    u64 mode = APIC_BASE_EN | APIC_BASE_EXTD, from = cpu->apic_base & mode, to = v & mode;
+    if (from == mode && to == APIC_BASE_EN) {
+        *reason = "WRMSR: IA32_APIC_BASE from x2APIC to xAPIC mode";
+        return false;
+    }
+    if (from == 0 && to == mode) {
+        *reason = "WRMSR: IA32_APIC_BASE from disabled to x2APIC mode";
+        return false;
+    }
     return true;
+}
+
+/* The local APIC follows enable, mode and base (emu/apic.c). */
+static void apic_base_set(struct cpu *cpu, u64 v)
+{
+    u64 old = cpu->apic_base;
+    cpu->apic_base = v;
+    if (cpu->apic.base_written)
+        cpu->apic.base_written(cpu->apic.ctx, old);
 }
 
 /* Each IA32_SPEC_CTRL bit exists only with its own CPUID enumeration. */
@@ -124,7 +144,7 @@ static const struct msr_def msr_table[] = {
       .reset = 0xfee00000ull | APIC_BASE_EN | APIC_BASE_BSP,
       .writable = APIC_BASE_ADDR | APIC_BASE_EN | APIC_BASE_EXTD | APIC_BASE_BSP,
       .vendors = V_ALL, .feature = { FEAT_APIC }, .field = FIELD(apic_base),
-      .check = apic_base_check },
+      .set = apic_base_set, .check = apic_base_check },
     { .index = MSR_IA32_SPEC_CTRL, .name = "IA32_SPEC_CTRL",
       .reset = 0, .writable = SPEC_CTRL_IBRS | SPEC_CTRL_STIBP | SPEC_CTRL_SSBD,
       .vendors = V_ALL, .feature = { FEAT_IBRS, FEAT_STIBP, FEAT_SSBD },
@@ -282,8 +302,17 @@ static u64 current_value(const struct cpu *cpu, const struct msr_def *d)
     return d->reset; /* a constant register */
 }
 
+/* The x2APIC range goes to the local APIC when one is attached. */
+static bool x2apic_msr(const struct cpu *cpu, u32 index)
+{
+    return index >= MSR_X2APIC_FIRST && index <= MSR_X2APIC_LAST && cpu->apic.rdmsr &&
+           cpu->apic.wrmsr;
+}
+
 bool msr_read(const struct cpu *cpu, u32 index, u64 *value, const char **reason)
 {
+    if (x2apic_msr(cpu, index))
+        return cpu->apic.rdmsr(cpu->apic.ctx, index, value, reason);
     const struct msr_def *d = lookup(cpu, index, false, reason);
     if (!d)
         return false;
@@ -297,6 +326,8 @@ bool msr_read(const struct cpu *cpu, u32 index, u64 *value, const char **reason)
 
 bool msr_write(struct cpu *cpu, u32 index, u64 value, const char **reason)
 {
+    if (x2apic_msr(cpu, index))
+        return cpu->apic.wrmsr(cpu->apic.ctx, index, value, reason);
     const struct msr_def *d = lookup(cpu, index, true, reason);
     if (!d)
         return false;

@@ -36,6 +36,7 @@ const struct cpu_feature_info cpu_features[FEAT_COUNT] = {
     [FEAT_PGE]      = { "pge",      0x00000001, 0, CPUID_EDX, 13 },
     [FEAT_CMOV]     = { "cmov",     0x00000001, 0, CPUID_EDX, 15 },
     [FEAT_PAT]      = { "pat",      0x00000001, 0, CPUID_EDX, 16 },
+    [FEAT_PSE36]    = { "pse36",    0x00000001, 0, CPUID_EDX, 17 },
     [FEAT_CLFSH]    = { "clflush",  0x00000001, 0, CPUID_EDX, 19 },
     [FEAT_CX16]     = { "cx16",     0x00000001, 0, CPUID_ECX, 13 },
     [FEAT_PCID]     = { "pcid",     0x00000001, 0, CPUID_ECX, 17 },
@@ -60,10 +61,10 @@ const struct cpu_feature_info cpu_features[FEAT_COUNT] = {
 };
 
 /* What ringside executes (docs/msr.md says why each bit is set or not).
- * Leaf 1 EDX: PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT CLFSH. No FPU,
+ * Leaf 1 EDX: PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE-36 CLFSH. No FPU,
  * MMX, FXSR or SSE*: ringside has no x87 or SIMD execution. */
 #define LEAF1_EDX (BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(8) | BIT(9) | BIT(11) | BIT(12) | \
-                   BIT(13) | BIT(15) | BIT(16) | BIT(19))
+                   BIT(13) | BIT(15) | BIT(16) | BIT(17) | BIT(19))
 /* Leaf 1 ECX: CMPXCHG16B, PCID, POPCNT. */
 #define LEAF1_ECX (BIT(13) | BIT(17) | BIT(23))
 /* Leaf 1 EBX: CLFLUSH line 8 quadwords (64 bytes) in [15:8], one logical

@@ -34,6 +34,7 @@ enum cpu_feature {
     FEAT_PGE,       /* global pages with CR4.PGE */
     FEAT_CMOV,      /* CMOVcc */
     FEAT_PAT,       /* IA32_PAT */
+    FEAT_PSE36,     /* 32-bit paging: 4 MiB pages above 4 GiB */
     FEAT_CLFSH,     /* CLFLUSH */
     /* CPUID.01H:ECX */
     FEAT_CX16,      /* CMPXCHG16B */

@@ -8,6 +8,7 @@
 #include "cpu/exec.h"
 #include "cpu/far.h"
 #include "cpu/mem.h"
+#include "cpu/priv/tss.h"
 
 /* The gate's fields (SDM Vol. 3A Figure 5-8, 5-9). */
 static u16 gate_selector(u64 lo)
@@ -26,35 +27,13 @@ static unsigned gate_params(u64 lo)
 }
 
 /* The inner stack for privilege level `dpl` from the current TSS (SDM CALL
- * "MORE-PRIVILEGE"; Vol. 3A 7.2.1 32-bit TSS, 7.7 64-bit TSS). */
-static void tss_stack(struct cpu *cpu, unsigned dpl, u16 *ss, u64 *sp)
+ * "MORE-PRIVILEGE"; cpu/priv/tss.c reads the slot). SDM: IF (TSSstackAddress
+ * + 7 (32-bit TSS: + 5, 16-bit TSS: + 3)) > current TSS limit THEN
+ * #TS(current TSS selector). In IA-32e mode *ss is the null selector with RPL = dpl. */
+static void inner_stack(struct cpu *cpu, unsigned dpl, u16 *ss, u64 *sp)
 {
-    const struct seg *tr = &cpu->tr;
-    unsigned rd = MMU_READ | MMU_IMPLICIT_SUPERVISOR;
-    if (cpu->efer & EFER_LMA) {
-        /* SDM: TSSstackAddress <- (new code-segment DPL * 8) + 4;
-         * IF (TSSstackAddress + 7) > current TSS limit THEN #TS(current TSS selector). */
-        u32 a = dpl * 8 + 4;
-        if (a + 7 > tr->limit)
-            cpu_raise(cpu, EXC_TS, sel_error(tr->sel), "call gate: RSPn outside the TSS limit");
-        /* SDM: NewSS <- new code-segment DPL (NULL selector with RPL = new CPL). */
-        *sp = mem_read_lin(cpu, tr->base + a, 8, rd);
-        *ss = (u16)dpl;
-    } else if (tr->attr & 0x8u) {
-        /* 32-bit TSS: ESPn at 4 + 8n, SSn at 8 + 8n. */
-        u32 a = dpl * 8 + 4;
-        if (a + 5 > tr->limit)
-            cpu_raise(cpu, EXC_TS, sel_error(tr->sel), "call gate: SSn:ESPn outside the TSS limit");
-        *sp = mem_read_lin(cpu, (u32)(tr->base + a), 4, rd);
-        *ss = (u16)mem_read_lin(cpu, (u32)(tr->base + a + 4), 2, rd);
-    } else {
-        /* 16-bit TSS: SPn at 2 + 4n, SSn at 4 + 4n. */
-        u32 a = dpl * 4 + 2;
-        if (a + 3 > tr->limit)
-            cpu_raise(cpu, EXC_TS, sel_error(tr->sel), "call gate: SSn:SPn outside the TSS limit");
-        *sp = mem_read_lin(cpu, (u32)(tr->base + a), 2, rd);
-        *ss = (u16)mem_read_lin(cpu, (u32)(tr->base + a + 2), 2, rd);
-    }
+    if (!tss_stack(cpu, dpl, ss, sp))
+        cpu_raise(cpu, EXC_TS, sel_error(cpu->tr.sel), "call gate: inner stack outside the TSS limit");
 }
 
 /* SDM CALL: IF IA32_EFER.LMA = 0 and (NewSS RPL != new code-segment DPL or new
@@ -89,7 +68,7 @@ static void call_inner(struct cpu *cpu, const struct seg_desc *gate, unsigned ga
     bool lma = cpu->efer & EFER_LMA;
     u16 ss_sel;
     u64 sp;
-    tss_stack(cpu, dpl, &ss_sel, &sp);
+    inner_stack(cpu, dpl, &ss_sel, &sp);
 
     struct far_stack fs = { .fault_error = 0, .supervisor = cpu->cpl == 3, .n = 0 };
     struct seg_desc ss_desc = { 0 };

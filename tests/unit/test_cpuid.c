@@ -26,7 +26,7 @@
 
 /* Leaf 1 EDX: PSE(3) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9) SEP(11) MTRR(12)
  * PGE(13) CMOV(15) PAT(16) CLFSH(19). */
-#define L1_EDX 0x0009bb78u
+#define L1_EDX 0x000bbb78u
 /* Leaf 1 ECX: CX16(13) PCID(17) POPCNT(23). */
 #define L1_ECX 0x00822000u
 /* Leaf 1 EBX: CLFLUSH line 8 qwords [15:8], 1 logical processor [23:16], APIC ID 0. */
@@ -43,7 +43,7 @@
 #define E1_EDX_NO_SYSCALL 0x2c100000u
 /* AMD 80000001h EDX: also leaf 1 EDX & 0183F3FFh = PSE TSC MSR PAE CX8 APIC
  * MTRR PGE CMOV PAT (not SEP, not CLFSH). */
-#define E1_EDX_AMD 0x2c11bb78u
+#define E1_EDX_AMD 0x2c13bb78u
 /* 80000008h EAX: 39 physical [7:0], 48 linear [15:8]. */
 #define E8_EAX 0x00003027u
 /* Signatures: Intel family 6 model 7Eh stepping 5; AMD family 19h (0Fh +

@@ -18,7 +18,7 @@
 #include "mmu/mmu.h"
 #include "tests/lib/harness.h"
 
-/* Entry bits, the test's own (SDM Tables 4-14 to 4-20). */
+/* Entry bits, the test's own (the SDM 4.5 entry-format tables). */
 #define P  0x1ull
 #define RW 0x2ull
 #define US 0x4ull

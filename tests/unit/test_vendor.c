@@ -148,6 +148,7 @@ static const struct {
     { FEAT_PGE, "pge", 1, CPUID_EDX, 13, true, true },
     { FEAT_CMOV, "cmov", 1, CPUID_EDX, 15, true, true },
     { FEAT_PAT, "pat", 1, CPUID_EDX, 16, true, true },
+    { FEAT_PSE36, "pse36", 1, CPUID_EDX, 17, true, true },
     { FEAT_CLFSH, "clflush", 1, CPUID_EDX, 19, true, true },
     { FEAT_CX16, "cx16", 1, CPUID_ECX, 13, true, true },
     { FEAT_PCID, "pcid", 1, CPUID_ECX, 17, true, true },
