@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdbool.h>
 
+#include "cpu/insn.h"
 #include "cpu/x86.h"
 
 struct physmap;        /* mmu/physmap.h: RAM and MMIO regions */
@@ -80,6 +81,18 @@ struct tlb {
  * data paths test one byte (cpu/priv/debug.h keeps it current). */
 #define DEBUG_ACTIVE_INSN 0x1u /* an instruction breakpoint: checked before each instruction */
 #define DEBUG_ACTIVE_DATA 0x2u /* a data breakpoint: checked on each data access */
+
+/* The decoded-instruction cache: decode once, execute many times. An entry is
+ * keyed by the host address of its first byte and the code size, and is
+ * valid while its page's generation (struct physmap code_gen) is unchanged:
+ * every write to a page code was decoded from bumps it (mmu/tlb.c). */
+#define ICACHE_ENTRIES 4096
+struct icache_entry {
+    const u8 *code; /* host address of the instruction's first byte; NULL = empty */
+    u32 gen;        /* the code page's generation when it was decoded */
+    u8 code_size;   /* the code size (2, 4, 8) it was decoded for */
+    struct insn in; /* the decoded instruction */
+};
 
 /* Why cpu_run() returned. */
 enum cpu_stop {
@@ -169,6 +182,7 @@ struct cpu {
             volatile bool interrupt_shadow; /* STI / MOV SS blocks interrupts for one instruction */
             volatile bool halted;       /* in HLT, waiting for an interrupt */
             volatile bool shutdown;     /* triple fault: cpu_run returns STOP_TRIPLE until reset */
+            volatile bool debug_trap;   /* the #DB trap of debug_pending is due at this boundary */
         };
     };
     bool ss_shadow;      /* the shadow is a MOV SS / POP SS one: it holds back #DB too (SDM 6.8.3) */
@@ -179,6 +193,9 @@ struct cpu {
     struct cpu_fault fault; /* the last exception raised */
     u32 debug_pending;   /* DR6 bits of the #DB trap owed after the executing instruction */
     jmp_buf unwind;      /* where a raise lands: the step loop of cpu_run() */
+
+    /* Decoded instructions, see struct icache_entry. */
+    struct icache_entry icache[ICACHE_ENTRIES];
 
     /* The machine around the core. */
     struct physmap *phys;                 /* guest physical memory */

@@ -9,23 +9,28 @@
 #include "cpu/decode.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "cpu/ops.h"
 #include "cpu/optable.h"
 
-#define MAX_INSN_LEN 15 /* SDM Vol. 2 2.3.11: a longer instruction is #GP(0) */
+#define MAX_INSN_LEN 15 /* SDM Vol. 2 2.3.11; longer is #GP(0), Vol. 3A 6.15 (interrupt 13) */
 
 enum { PK_NONE, PK_66, PK_67, PK_LOCK, PK_REP, PK_SEG, PK_REX };
 
-/* SDM Vol. 2 2.1.1 (legacy prefixes) and 2.2.1 (REX, 40-4F in 64-bit mode only). */
-static const u8 prefix_kind[256] = {
-    [0x26] = PK_SEG, [0x2e] = PK_SEG, [0x36] = PK_SEG, [0x3e] = PK_SEG,
-    [0x64] = PK_SEG, [0x65] = PK_SEG, [0x66] = PK_66, [0x67] = PK_67,
-    [0xf0] = PK_LOCK, [0xf2] = PK_REP, [0xf3] = PK_REP,
-    [0x40] = PK_REX, [0x41] = PK_REX, [0x42] = PK_REX, [0x43] = PK_REX,
-    [0x44] = PK_REX, [0x45] = PK_REX, [0x46] = PK_REX, [0x47] = PK_REX,
-    [0x48] = PK_REX, [0x49] = PK_REX, [0x4a] = PK_REX, [0x4b] = PK_REX,
-    [0x4c] = PK_REX, [0x4d] = PK_REX, [0x4e] = PK_REX, [0x4f] = PK_REX,
+/* SDM Vol. 2 2.1.1 (legacy prefixes) and 2.2.1 (REX, 40-4F in 64-bit mode
+ * only): [0] outside 64-bit mode, [1] in it. */
+#define LEGACY_PREFIXES                                                  \
+    [0x26] = PK_SEG, [0x2e] = PK_SEG, [0x36] = PK_SEG, [0x3e] = PK_SEG,  \
+    [0x64] = PK_SEG, [0x65] = PK_SEG, [0x66] = PK_66, [0x67] = PK_67,    \
+    [0xf0] = PK_LOCK, [0xf2] = PK_REP, [0xf3] = PK_REP
+static const u8 prefix_kind[2][256] = {
+    { LEGACY_PREFIXES },
+    { LEGACY_PREFIXES,
+      [0x40] = PK_REX, [0x41] = PK_REX, [0x42] = PK_REX, [0x43] = PK_REX,
+      [0x44] = PK_REX, [0x45] = PK_REX, [0x46] = PK_REX, [0x47] = PK_REX,
+      [0x48] = PK_REX, [0x49] = PK_REX, [0x4a] = PK_REX, [0x4b] = PK_REX,
+      [0x4c] = PK_REX, [0x4d] = PK_REX, [0x4e] = PK_REX, [0x4f] = PK_REX },
 };
 
 static const struct op_row *const maps[4] = { optab_map0, optab_0f, optab_0f38, optab_0f3a };
@@ -62,43 +67,57 @@ static enum decode_status ran_out(struct insn *in, unsigned end, unsigned avail)
             return ran_out(in, (end_), avail);      \
     } while (0)
 
+/* Little-endian loads of 1, 2, 4 or 8 bytes (x86 hosts load them in one go). */
 static inline u64 get_le(const u8 *p, unsigned n)
 {
-    u64 v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v |= (u64)p[i] << (8 * i);
-    return v;
+    u16 w;
+    u32 d;
+    u64 q;
+    switch (n) {
+    case 1: return p[0];
+    case 2: memcpy(&w, p, 2); return w;
+    case 4: memcpy(&d, p, 4); return d;
+    default: memcpy(&q, p, 8); return q;
+    }
 }
 
-static inline i64 sext_bytes(u64 v, unsigned n)
+/* The same, sign-extended to 64 bits. */
+static inline i64 get_le_signed(const u8 *p, unsigned n)
 {
-    unsigned shift = 64 - 8 * n;
-    return (i64)(v << shift) >> shift;
+    u16 w;
+    u32 d;
+    u64 q;
+    switch (n) {
+    case 1: return (i8)p[0];
+    case 2: memcpy(&w, p, 2); return (i16)w;
+    case 4: memcpy(&d, p, 4); return (i32)d;
+    default: memcpy(&q, p, 8); return (i64)q;
+    }
 }
 
 /* Everything after the opcode (and the ModRM byte, already in in->modrm when
  * `flags` has OPF_MODRM): operand and address size, the ModRM operands, SIB,
  * displacement, immediates, and in->len. `rex` carries REX.W/R/X/B (or VEX's). */
-static enum decode_status decode_operands(struct insn *in, const u8 *code, unsigned pos,
-                                          unsigned lim, unsigned avail, unsigned code_size,
-                                          unsigned flags, unsigned imm_kind, bool p67, u8 rex)
+static inline __attribute__((always_inline)) enum decode_status
+decode_operands(struct insn *in, const u8 *code, unsigned pos,
+                unsigned lim, unsigned avail, unsigned code_size, unsigned flags,
+                unsigned imm_kind, bool p67, u8 rex)
 {
-    unsigned opsize, adsize;
-    /* SDM Vol. 1 3.6.1 / Vol. 2 2.2.1.2: REX.W over 66; d64/f64 rows of Appendix A. */
-    if (code_size == 8) {
-        if ((rex & REX_W) || (flags & OPF_F64))
-            opsize = 8;
-        else if (flags & OPF_D64)
-            opsize = in->p66 ? 2 : 8;
-        else
-            opsize = in->p66 ? 2 : 4;
-        adsize = p67 ? 4 : 8;
-    } else {
-        opsize = (code_size == 4) != (in->p66 != 0) ? 4 : 2;
-        adsize = (code_size == 4) != p67 ? 4 : 2;
-    }
-    if (flags & OPF_CR)
-        opsize = code_size == 8 ? 8 : 4; /* SDM MOV-1/MOV-2: 32 bits outside 64-bit mode, 66 or not */
+    /* Operand and address size (SDM Vol. 1 3.6, Vol. 2 2.2.1.2: REX.W over 66;
+     * Appendix A d64/f64; MOV CR/DR fixed), by table: [mode][class][66][REX.W],
+     * class 0 plain, 1 d64, 2 f64, 3 MOV CR/DR. */
+    static const u8 opsize_tab[3][4][2][2] = {
+        /* 16-bit */ { { { 2, 2 }, { 4, 4 } }, { { 2, 2 }, { 4, 4 } },
+                       { { 2, 2 }, { 4, 4 } }, { { 4, 4 }, { 4, 4 } } },
+        /* 32-bit */ { { { 4, 4 }, { 2, 2 } }, { { 4, 4 }, { 2, 2 } },
+                       { { 4, 4 }, { 2, 2 } }, { { 4, 4 }, { 4, 4 } } },
+        /* 64-bit */ { { { 4, 8 }, { 2, 8 } }, { { 8, 8 }, { 2, 8 } },
+                       { { 8, 8 }, { 8, 8 } }, { { 8, 8 }, { 8, 8 } } },
+    };
+    static const u8 adsize_tab[3][2] = { { 2, 4 }, { 4, 2 }, { 8, 4 } };
+    unsigned mode = code_size >> 2, cls = (flags >> 4) & 3; /* OPF_D64, OPF_F64 bits */
+    unsigned opsize = opsize_tab[mode][cls][in->p66][(rex >> 3) & 1];
+    unsigned adsize = adsize_tab[mode][p67];
     in->opsize = (u8)opsize;
     in->adsize = (u8)adsize;
 
@@ -125,7 +144,7 @@ static enum decode_status decode_operands(struct insn *in, const u8 *code, unsig
             }
             NEED(pos + dsize);
             if (dsize)
-                in->disp = sext_bytes(get_le(code + pos, dsize), dsize);
+                in->disp = get_le_signed(code + pos, dsize);
             pos += dsize;
             if (!in->seg_override && in->base == RBP)
                 in->seg = SEG_SS; /* BP-based forms default to SS */
@@ -151,7 +170,7 @@ static enum decode_status decode_operands(struct insn *in, const u8 *code, unsig
             }
             NEED(pos + dsize);
             if (dsize)
-                in->disp = sext_bytes(get_le(code + pos, dsize), dsize);
+                in->disp = get_le_signed(code + pos, dsize);
             pos += dsize;
             /* SS for RSP/RBP bases only, not R12/R13 (measured: #SS vs #GP). */
             if (!in->seg_override && (in->base == RSP || in->base == RBP))
@@ -161,31 +180,47 @@ static enum decode_status decode_operands(struct insn *in, const u8 *code, unsig
         in->reg = (u8)((in->opcode & 7) | ((rex & REX_B) << 3));
     }
 
-    unsigned isz = 0, zsize = opsize == 2 ? 2 : 4;
-    switch (imm_kind) {
-    case IMM_NONE:  break;
-    case IMM_IB: case IMM_IBS: case IMM_JB: isz = 1; break;
-    case IMM_IW:    isz = 2; break;
-    case IMM_IZ: case IMM_JZ: isz = zsize; break;
-    case IMM_IV:    isz = opsize; break;
-    case IMM_IWIB:  isz = 3; break;
-    case IMM_AP:    isz = zsize + 2; break;
-    case IMM_MOFFS: isz = adsize; break;
-    }
-    NEED(pos + isz);
+    /* Immediates. The plain kinds by table: size by operand size, and whether
+     * sign-extended; the bytes come in one 8-byte load when the window has
+     * them (no branch per kind: they mispredict on mixed code). */
+    static const u8 imm_size[IMM_IV + 1][3] = {
+        [IMM_NONE] = { 0, 0, 0 }, [IMM_IB] = { 1, 1, 1 }, [IMM_IBS] = { 1, 1, 1 },
+        [IMM_JB] = { 1, 1, 1 },   [IMM_IW] = { 2, 2, 2 }, [IMM_IZ] = { 2, 4, 4 },
+        [IMM_JZ] = { 2, 4, 4 },   [IMM_IV] = { 2, 4, 8 },
+    };
+    unsigned isz;
     const u8 *p = code + pos;
-    switch (imm_kind) {
-    case IMM_NONE:  break;
-    case IMM_IB:    in->imm = p[0]; break;
-    case IMM_IBS:
-    case IMM_JB:    in->imm = (u64)(i64)(i8)p[0]; break;
-    case IMM_IW:    in->imm = get_le(p, 2); break;
-    case IMM_IZ:
-    case IMM_JZ:    in->imm = (u64)sext_bytes(get_le(p, zsize), zsize); break;
-    case IMM_IV:    in->imm = get_le(p, opsize); break;
-    case IMM_IWIB:  in->imm = get_le(p, 2); in->imm2 = p[2]; break;
-    case IMM_AP:    in->imm = get_le(p, zsize); in->imm2 = get_le(p + zsize, 2); break;
-    case IMM_MOFFS: in->disp = (i64)get_le(p, adsize); in->mod = 0; break;
+    if (imm_kind <= IMM_IV) {
+        isz = imm_size[imm_kind][opsize >> 2];
+        if (isz) {
+            NEED(pos + isz);
+            u64 v;
+            if (pos + 8 <= lim) {
+                memcpy(&v, p, 8);
+            } else {
+                v = 0;
+                for (unsigned i = 0; i < isz; i++)
+                    v |= (u64)p[i] << (8 * i);
+            }
+            /* Sign-extended kinds: IBS, JB, IZ, JZ. */
+            const unsigned signed_kinds = 1u << IMM_IBS | 1u << IMM_JB | 1u << IMM_IZ | 1u << IMM_JZ;
+            unsigned shift = 64 - 8 * isz;
+            v <<= shift;
+            in->imm = ((signed_kinds >> imm_kind) & 1) ? (u64)((i64)v >> shift) : v >> shift;
+        }
+    } else if (imm_kind == IMM_IWIB) {
+        NEED(pos + (isz = 3));
+        in->imm = get_le(p, 2);
+        in->imm2 = p[2];
+    } else if (imm_kind == IMM_AP) {
+        unsigned zsize = opsize == 2 ? 2 : 4;
+        NEED(pos + (isz = zsize + 2));
+        in->imm = get_le(p, zsize);
+        in->imm2 = get_le(p + zsize, 2);
+    } else { /* IMM_MOFFS */
+        NEED(pos + (isz = adsize));
+        in->disp = (i64)get_le(p, adsize);
+        in->mod = 0;
     }
     in->len = (u8)(pos + isz);
     return DECODE_OK;
@@ -260,11 +295,12 @@ enum decode_status decode(struct insn *in, const u8 *code, unsigned avail, unsig
     /* Prefixes: legacy ones in any order and repeated, the last segment override
      * and the last of F2/F3 winning; REX only in 64-bit mode and only directly
      * before the opcode, else ignored (SDM Vol. 2 2.1.1, 2.2.1). */
+    const u8 *kinds = prefix_kind[long_mode];
     for (;; pos++) {
         NEED(pos + 1);
         b = code[pos];
-        unsigned kind = prefix_kind[b];
-        if (kind == PK_NONE || (kind == PK_REX && !long_mode))
+        unsigned kind = kinds[b];
+        if (kind == PK_NONE)
             break;
         if (kind == PK_REX) {
             in->rex = b;
@@ -355,9 +391,13 @@ enum decode_status decode(struct insn *in, const u8 *code, unsigned avail, unsig
         return st;
 
     /* Validity, once the length is known. */
-    bool mem = (flags & OPF_MODRM) && in->modrm < 0xc0 && !(flags & OPF_CR);
     if (!row->op)
         return DECODE_UD;
+    if (!(flags & (OPF_I64 | OPF_O64 | OPF_MEM | OPF_REG | OPF_CRN | OPF_DRN)) && !in->lock) {
+        in->op = row->op; /* the common case: nothing to check */
+        return DECODE_OK;
+    }
+    bool mem = (flags & OPF_MODRM) && in->modrm < 0xc0 && !(flags & OPF_CR);
     if ((flags & OPF_I64) && long_mode)
         return DECODE_UD;
     if ((flags & OPF_O64) && !long_mode)

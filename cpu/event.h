@@ -7,6 +7,7 @@
 #define RINGSIDE_CPU_EVENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "cpu/cpu.h"
 

@@ -1,6 +1,7 @@
 /* The step loop: fetch, decode, execute; and where raised exceptions land. */
 #include "cpu/exec.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "cpu/decode.h"
@@ -141,29 +142,59 @@ static _Noreturn void code_fault(struct cpu *cpu, unsigned k)
     cpu_raise(cpu, EXC_GP, 0, "instruction fetch failed");
 }
 
-/* Fetch and decode the instruction at CS:RIP. The bytes come straight from
- * the TLB when the 15-byte window lies in one page and passes the checks;
- * otherwise byte by byte, so a fault on a second page (or past the limit) is
- * raised only if the instruction really extends there (SDM Vol. 3A 6.15). */
-static void fetch_decode(struct cpu *cpu, struct insn *in)
+static unsigned icache_slot(const u8 *host)
 {
+    uintptr_t a = (uintptr_t)host;
+    return (unsigned)((a ^ (a >> PAGE_SHIFT)) % ICACHE_ENTRIES);
+}
+
+/* Remember a decoded instruction whose bytes all lie in the RAM page at `host`. */
+static void icache_insert(struct cpu *cpu, const u8 *host, const struct insn *in)
+{
+    mmu_code_page(cpu, host);
+    struct icache_entry *e = &cpu->icache[icache_slot(host)];
+    e->code = host;
+    e->gen = *physmap_code_gen(cpu->phys, host);
+    e->code_size = cpu->code_size;
+    e->in = *in;
+}
+
+/* Fetch and decode the instruction at CS:RIP. A decoded copy is reused while
+ * its code page is unwritten (struct icache_entry). Otherwise the bytes come
+ * straight from the TLB when the 15-byte window lies in one page and passes
+ * the checks, else byte by byte, so a fault on a second page (or past the
+ * limit) is raised only if the instruction really extends there (SDM Vol. 3A
+ * 6.15). */
+static const struct insn *fetch_decode(struct cpu *cpu, struct insn *in)
+{
+    u64 lin, last;
+    const u8 *host = code_linear(cpu, 0, &lin) ? mmu_tlb_lookup(cpu, lin, TLB_FETCH) : NULL;
+    if (host) {
+        const struct icache_entry *e = &cpu->icache[icache_slot(host)];
+        if (e->code == host && e->code_size == cpu->code_size &&
+            e->gen == *physmap_code_gen(cpu->phys, host) &&
+            (cpu->mode == MODE_LONG64 || code_linear(cpu, e->in.len - 1, &last)))
+            return &e->in;
+    }
     u8 buf[15];
     const u8 *code = NULL;
     unsigned avail = 15;
-    u64 lin, last;
-    if (code_linear(cpu, 0, &lin) && code_linear(cpu, 14, &last) &&
+    if (host && code_linear(cpu, 14, &last) &&
         (lin & ~(u64)(PAGE_SIZE - 1)) == (last & ~(u64)(PAGE_SIZE - 1)))
-        code = mmu_tlb_lookup(cpu, lin, TLB_FETCH);
+        code = host;
     if (!code) {
         for (avail = 0; avail < 15 && code_byte(cpu, avail, &buf[avail]); avail++)
             ;
         if (avail == 0)
             code_fault(cpu, 0);
         code = buf;
+        host = mmu_tlb_lookup(cpu, lin, TLB_FETCH);
     }
     switch (decode(in, code, avail, cpu->code_size)) {
     case DECODE_OK:
-        return;
+        if (host && (lin & (PAGE_SIZE - 1)) + in->len <= PAGE_SIZE)
+            icache_insert(cpu, host, in);
+        return in;
     case DECODE_UD:
         cpu_raise(cpu, EXC_UD, 0, "invalid opcode");
     case DECODE_TOO_LONG:
@@ -176,16 +207,21 @@ static void fetch_decode(struct cpu *cpu, struct insn *in)
 
 /* ---- The step loop and the instruction boundary (docs/interrupts.md) ---- */
 
-/* Execute one instruction: the fast path, taken while nothing is pending. */
-static inline void step(struct cpu *cpu, struct insn *in)
+/* Execute one instruction: the fast path, taken while nothing is pending.
+ * Returns its handler. The decoded form usually lives in the icache; a
+ * handler never fetches, so the entry stays put while it runs. */
+static inline op_fn *step(struct cpu *cpu)
 {
+    struct insn scratch;
     cpu->insn_rip = cpu->rip;
     cpu->insn_rsp = cpu->r[RSP];
-    fetch_decode(cpu, in);
+    const struct insn *in = fetch_decode(cpu, &scratch);
     u64 next = cpu->rip + in->len;
     cpu->rip = cpu->code_size == 8 ? next : (u32)next;
-    in->op(cpu, in);
+    op_fn *op = in->op;
+    op(cpu, in);
     cpu->icount++;
+    return op;
 }
 
 /* Internal results of the boundary work, beside enum cpu_stop. */
@@ -202,14 +238,14 @@ static void deliver_at_boundary(struct cpu *cpu, u8 vector, u8 source, const cha
 }
 
 /* The #DB trap owed for the instruction that just completed: single step
- * (DR6.BS) and the data breakpoints it hit (B0-B3). SDM Vol. 3B 17.2.3: the
- * trap's B0-B3 replace the old ones; BS, BD and BT are only ever set. */
+ * (DR6.BS) and the data breakpoints it hit (B0-B3, from cpu/mem.h's hook).
+ * DR6: the trap's B0-B3 replace the old ones; BS, BD and BT accumulate. */
 static int deliver_db_trap(struct cpu *cpu)
 {
     u32 bits = cpu->debug_pending;
     const char *reason = bits & DR6_BMASK ? "debug trap: data breakpoint" : "debug trap: single step";
     cpu->debug_pending = 0;
-    cpu->dr[6] = (cpu->dr[6] & ~(u64)DR6_BMASK) | bits;
+    debug_dr6_report(cpu, bits);
     if (cpu->stop_on_exception) {
         cpu->fault = (struct cpu_fault){ .vector = EXC_DB, .rip = cpu->rip, .reason = reason };
         return STOP_EXCEPTION;
@@ -231,6 +267,13 @@ static int boundary(struct cpu *cpu)
     }
     if (cpu->shutdown)
         return STOP_TRIPLE;
+    /* Priority 4: traps on the previous instruction (the #DB of single step
+     * and data breakpoints; step_watched() decides when it is due). */
+    if (cpu->debug_trap) {
+        cpu->debug_trap = false;
+        int r = deliver_db_trap(cpu);
+        return r == RUN_ON ? RUN_DELIVERED : r;
+    }
     /* SDM Vol. 3A 6.8.3: after MOV SS / POP SS (and after STI, 6.8.1 and STI
      * "may block NMI") nothing is taken until the next instruction is done. */
     bool shadow = cpu->interrupt_shadow;
@@ -243,13 +286,12 @@ static int boundary(struct cpu *cpu)
     }
     /* SDM 6.8.1: maskable interrupts only with IF = 1. */
     if (cpu->irq_pending && (cpu->rflags & FLAG_IF) && !shadow) {
-        if (!cpu->intc.ack) {
-            cpu->irq_pending = false; /* no controller attached: nobody to acknowledge */
-            return RUN_ON;
+        if (cpu->intc.ack) {
+            u8 vector = cpu->intc.ack(cpu->intc.ctx);
+            deliver_at_boundary(cpu, vector, SRC_EXTERNAL, "external interrupt");
+            return RUN_DELIVERED;
         }
-        u8 vector = cpu->intc.ack(cpu->intc.ctx);
-        deliver_at_boundary(cpu, vector, SRC_EXTERNAL, "external interrupt");
-        return RUN_DELIVERED;
+        cpu->irq_pending = false; /* no controller attached: nobody to acknowledge it */
     }
     if (cpu->halted)
         return STOP_HLT;
@@ -262,23 +304,31 @@ static int boundary(struct cpu *cpu)
  * shadow it may set, and the #DB trap it owes, held back by a MOV SS / POP
  * SS shadow until after the next instruction (SDM Vol. 3A 6.8.3: so after
  * MOV SS; INT n the #DB arrives at the handler's first instruction). */
-static int step_watched(struct cpu *cpu)
+static void step_watched(struct cpu *cpu)
 {
-    struct insn in;
     u64 flags = cpu->rflags;
     /* The shadow covered the boundary just passed. ss_shadow stays set while
      * this instruction runs, so a fault in it knows a #DB was held back. */
     cpu->interrupt_shadow = false;
-    step(cpu, &in);
-    if (flags & FLAG_TF)
+    /* Instruction breakpoints (DR0-DR3): a #DB fault before the instruction,
+     * unless RF is set (cpu/priv/debug.c). */
+    debug_before_insn(cpu);
+    op_fn *op = step(cpu);
+    /* SYSCALL is the exception: its single-step trap follows the RFLAGS it
+     * leaves, so an FMASK that clears TF means no #DB in the kernel entry
+     * (Xen XSA-204; Linux depends on it). */
+    u64 tf = op == op_syscall ? cpu->rflags & FLAG_TF : flags & FLAG_TF;
+    if (tf)
         cpu->debug_pending |= DR6_BS;
-    if ((flags & FLAG_RF) && in.op != op_iret)
+    if ((flags & FLAG_RF) && op != op_iret)
         cpu->rflags &= ~(u64)FLAG_RF;
-    /* Only MOV SS and POP SS hold back debug exceptions, not STI. */
-    cpu->ss_shadow = cpu->interrupt_shadow && in.op != op_sti;
+    /* Only MOV SS and POP SS hold back debug exceptions, not STI. The trap
+     * is due at the boundary after this instruction: the loop delivers it
+     * before executing anything else (cpu_run may return first, when the
+     * budget ends here; the next call delivers it). */
+    cpu->ss_shadow = cpu->interrupt_shadow && op != op_sti;
     if (cpu->debug_pending && !cpu->ss_shadow)
-        return deliver_db_trap(cpu);
-    return RUN_ON;
+        cpu->debug_trap = true;
 }
 
 /* Triple fault: SDM Vol. 3A 6.15 Interrupt 8: "If another exception occurs
@@ -316,6 +366,10 @@ static int on_raise(struct cpu *cpu)
         return STOP_EXCEPTION;
     }
     struct cpu_fault *f = &cpu->fault;
+    /* SDM Vol. 3A 4.7: CR2 receives the linear address of a page fault when
+     * it is detected, whatever becomes of it (#DF, shutdown). */
+    if (f->vector == EXC_PF)
+        cpu->cr2 = f->cr2;
     unsigned first = cpu->delivering, second = deliver_class(f->vector);
     if (first == DELIVER_CLASS_DF)
         return triple_fault(cpu);
@@ -331,9 +385,6 @@ static int on_raise(struct cpu *cpu)
         f->error = 0;
     }
     cpu->delivering = (u8)deliver_class(f->vector);
-    /* SDM Vol. 3A 4.7: CR2 receives the linear address of a page fault. */
-    if (f->vector == EXC_PF)
-        cpu->cr2 = f->cr2;
     /* A raise is a fault (RIP back on the instruction): the pushed RF is 1
      * (Vol. 3B 17.3.1.1), except for #DB, whose instruction-breakpoint form
      * must not set it, and the #DF abort. */
@@ -346,7 +397,7 @@ static int on_raise(struct cpu *cpu)
     cpu->delivering = DELIVER_CLASS_NONE;
     if (held) {
         cpu->debug_pending = held;
-        return deliver_db_trap(cpu);
+        cpu->debug_trap = true;
     }
     return RUN_ON;
 }
@@ -375,14 +426,12 @@ enum cpu_stop cpu_run(struct cpu *cpu, u64 budget)
                     return STOP_BUDGET;
                 continue;
             }
-            if (r == RUN_ON)
-                r = step_watched(cpu);
             if (r != RUN_ON)
                 return (enum cpu_stop)r;
+            step_watched(cpu);
             continue;
         }
-        struct insn in;
-        step(cpu, &in);
+        step(cpu);
     }
     return STOP_BUDGET;
 }

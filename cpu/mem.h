@@ -15,6 +15,15 @@ static inline bool is_canonical(u64 lin)
     return (u64)((i64)(lin << 16) >> 16) == lin;
 }
 
+/* is_canonical(lin) && is_canonical(lin + size - 1), for 1 <= size <= 4096, in
+ * one compare: adding 2^47 maps the canonical addresses onto [0, 2^48). (A
+ * last byte that wraps past 2^64 to a low address counts as canonical, as
+ * the two separate tests have it.) */
+static inline bool is_canonical_range(u64 lin, unsigned size)
+{
+    return lin + (1ull << 47) <= (1ull << 48) - size;
+}
+
 /* Segment-limit and type checks of legacy and compatibility mode; raises. */
 void seg_check_legacy(struct cpu *cpu, unsigned seg, u64 off, unsigned size, unsigned kind);
 /* #GP(0), or #SS(0) for a stack reference, for a non-canonical address. */
@@ -27,7 +36,7 @@ static inline u64 seg_linear(struct cpu *cpu, unsigned seg, u64 off, unsigned si
     if (cpu->mode == MODE_LONG64) {
         /* SDM Vol. 3A 3.2.4: bases of CS, DS, ES, SS are treated as 0; FS, GS bases apply. */
         u64 lin = seg >= SEG_FS ? off + cpu->seg[seg].base : off;
-        if (!is_canonical(lin) || !is_canonical(lin + size - 1))
+        if (!is_canonical_range(lin, size))
             seg_raise_noncanonical(cpu, seg, "non-canonical address");
         return lin;
     }
@@ -81,6 +90,25 @@ static inline u64 mem_read(struct cpu *cpu, unsigned seg, u64 off, unsigned size
 static inline void mem_write(struct cpu *cpu, unsigned seg, u64 off, unsigned size, u64 value)
 {
     mem_write_lin(cpu, seg_linear(cpu, seg, off, size, MMU_WRITE), size, value, MMU_WRITE);
+}
+
+/* The direct path handlers take before mem_read / mem_write: the host
+ * address of seg:off for a `size`-byte access of `kind` (TLB_READ or
+ * TLB_WRITE) when it is served straight from the TLB in 64-bit mode with no
+ * data breakpoint armed, the access within one page; else NULL, and the
+ * caller does the access through mem_read / mem_write, which raise whatever
+ * is due. Never raises, changes nothing: where it returns a pointer, the
+ * general path would have read or written exactly there (a write-TLB entry
+ * is plain RAM, writable and readable at this privilege, its accessed and
+ * dirty bits set, holding no decoded code). */
+static inline u8 *mem_host(struct cpu *cpu, unsigned seg, u64 off, unsigned size, unsigned kind)
+{
+    if (cpu->mode != MODE_LONG64 || (cpu->debug_active & DEBUG_ACTIVE_DATA))
+        return NULL;
+    u64 lin = seg >= SEG_FS ? off + cpu->seg[seg].base : off;
+    if (!is_canonical_range(lin, size) || (lin & (PAGE_SIZE - 1)) + size > PAGE_SIZE)
+        return NULL;
+    return mmu_tlb_lookup(cpu, lin, kind);
 }
 
 /* Check that seg:off can be written (segmentation and paging) without writing,

@@ -26,9 +26,20 @@ static u64 near_target(struct cpu *cpu, u64 target, unsigned opsize, const char 
 
 #define JMP_BAD "near branch target beyond the CS limit or non-canonical"
 
-static void jump_rel(struct cpu *cpu, const struct insn *in)
+static NOINLINE void jump_rel_any(struct cpu *cpu, const struct insn *in)
 {
     cpu->rip = near_target(cpu, cpu->rip + in->imm, in->opsize, JMP_BAD);
+}
+
+/* The direct path: a canonical target in 64-bit mode (operand size 8 exists
+ * only there), where near_target truncates nothing. */
+static ALWAYS_INLINE void jump_rel(struct cpu *cpu, const struct insn *in)
+{
+    u64 target = cpu->rip + in->imm;
+    if (in->opsize == 8 && cpu->mode == MODE_LONG64 && is_canonical(target))
+        cpu->rip = target;
+    else
+        jump_rel_any(cpu, in);
 }
 
 void op_jmp_Jb(struct cpu *cpu, const struct insn *in) /* EB */
@@ -41,14 +52,25 @@ void op_jmp_Jz(struct cpu *cpu, const struct insn *in) /* E9 */
     jump_rel(cpu, in);
 }
 
-void op_jmp_Ev(struct cpu *cpu, const struct insn *in) /* FF /4 */
+static NOINLINE void jmp_Ev_any(struct cpu *cpu, const struct insn *in)
 {
     cpu->rip = near_target(cpu, rm_read(cpu, in, in->opsize), in->opsize, JMP_BAD);
 }
 
+void op_jmp_Ev(struct cpu *cpu, const struct insn *in) /* FF /4 */
+{
+    /* The direct path (cpu/operand.h): 64-bit mode, a canonical target. */
+    u64 target;
+    if (in->opsize == 8 && cpu->mode == MODE_LONG64 && rm_read_direct(cpu, in, 8, &target) &&
+        is_canonical(target))
+        cpu->rip = target;
+    else
+        jmp_Ev_any(cpu, in);
+}
+
 /* CALL: the target is checked, then the return address pushed (a push fault
  * leaves RSP and RIP as they were), then RIP changes. */
-void op_call_Jz(struct cpu *cpu, const struct insn *in) /* E8 */
+static NOINLINE void call_Jz_any(struct cpu *cpu, const struct insn *in)
 {
     u64 target = near_target(cpu, cpu->rip + in->imm, in->opsize,
                              "CALL: target beyond the CS limit or non-canonical");
@@ -56,13 +78,35 @@ void op_call_Jz(struct cpu *cpu, const struct insn *in) /* E8 */
     cpu->rip = target;
 }
 
-void op_call_Ev(struct cpu *cpu, const struct insn *in) /* FF /2 */
+void op_call_Jz(struct cpu *cpu, const struct insn *in) /* E8 */
+{
+    /* The direct path (cpu/operand.h): 64-bit mode, a canonical target. */
+    u64 target = cpu->rip + in->imm;
+    if (in->opsize == 8 && cpu->mode == MODE_LONG64 && is_canonical(target) &&
+        push_direct(cpu, 8, cpu->rip))
+        cpu->rip = target;
+    else
+        call_Jz_any(cpu, in);
+}
+
+static NOINLINE void call_Ev_any(struct cpu *cpu, const struct insn *in)
 {
     /* The operand is read before the push, so CALL [rSP] sees the old rSP. */
     u64 target = near_target(cpu, rm_read(cpu, in, in->opsize), in->opsize,
                              "CALL: target beyond the CS limit or non-canonical");
     stack_push(cpu, in->opsize, cpu->rip);
     cpu->rip = target;
+}
+
+void op_call_Ev(struct cpu *cpu, const struct insn *in) /* FF /2 */
+{
+    /* The direct path (cpu/operand.h): 64-bit mode, a canonical target. */
+    u64 target;
+    if (in->opsize == 8 && cpu->mode == MODE_LONG64 && rm_read_direct(cpu, in, 8, &target) &&
+        is_canonical(target) && push_direct(cpu, 8, cpu->rip))
+        cpu->rip = target;
+    else
+        call_Ev_any(cpu, in);
 }
 
 static void ret_near(struct cpu *cpu, const struct insn *in, u16 release)
@@ -75,9 +119,21 @@ static void ret_near(struct cpu *cpu, const struct insn *in, u16 release)
     cpu->rip = target;
 }
 
-void op_ret(struct cpu *cpu, const struct insn *in) /* C3 */
+static NOINLINE void ret_any(struct cpu *cpu, const struct insn *in)
 {
     ret_near(cpu, in, 0);
+}
+
+void op_ret(struct cpu *cpu, const struct insn *in) /* C3 */
+{
+    /* The direct path (cpu/operand.h): 64-bit mode, a canonical return address. */
+    u64 target;
+    if (in->opsize == 8 && stack_top_direct(cpu, 8, &target) && is_canonical(target)) {
+        cpu->r[RSP] += 8;
+        cpu->rip = target;
+    } else {
+        ret_any(cpu, in);
+    }
 }
 
 void op_ret_Iw(struct cpu *cpu, const struct insn *in) /* C2 iw */

@@ -29,24 +29,53 @@ static u64 rmw_linear(struct cpu *cpu, const struct insn *in, unsigned size)
 
 /* --- MOV ----------------------------------------------------------------- */
 
+/* The general paths (cpu/operand.h: direct paths in front of them). */
+static NOINLINE void mov_EvGv_any(struct cpu *cpu, const struct insn *in, unsigned size)
+{
+    rm_write(cpu, in, size, greg_read(cpu, in, size));
+}
+
+static NOINLINE void mov_GvEv_any(struct cpu *cpu, const struct insn *in, unsigned size)
+{
+    greg_write(cpu, in, size, rm_read(cpu, in, size));
+}
+
+static ALWAYS_INLINE void mov_EvGv(struct cpu *cpu, const struct insn *in, unsigned size)
+{
+    if (!rm_write_direct(cpu, in, size, greg_read(cpu, in, size)))
+        mov_EvGv_any(cpu, in, size);
+}
+
+static ALWAYS_INLINE void mov_GvEv(struct cpu *cpu, const struct insn *in, unsigned size)
+{
+    u64 v;
+    if (rm_read_direct(cpu, in, size, &v))
+        greg_write(cpu, in, size, v);
+    else
+        mov_GvEv_any(cpu, in, size);
+}
+
+SIZED(mov_EvGv)
+SIZED(mov_GvEv)
+
 void op_mov_EbGb(struct cpu *cpu, const struct insn *in) /* 88 */
 {
-    rm_write(cpu, in, 1, greg_read(cpu, in, 1));
+    mov_EvGv(cpu, in, 1);
 }
 
 void op_mov_EvGv(struct cpu *cpu, const struct insn *in) /* 89 */
 {
-    rm_write(cpu, in, in->opsize, greg_read(cpu, in, in->opsize));
+    BY_OPSIZE(mov_EvGv, cpu, in);
 }
 
 void op_mov_GbEb(struct cpu *cpu, const struct insn *in) /* 8A */
 {
-    greg_write(cpu, in, 1, rm_read(cpu, in, 1));
+    mov_GvEv(cpu, in, 1);
 }
 
 void op_mov_GvEv(struct cpu *cpu, const struct insn *in) /* 8B */
 {
-    greg_write(cpu, in, in->opsize, rm_read(cpu, in, in->opsize));
+    BY_OPSIZE(mov_GvEv, cpu, in);
 }
 
 /* A0-A3: the offset is an address-size immediate, held in in->disp. */
@@ -77,39 +106,86 @@ void op_mov_ZbIb(struct cpu *cpu, const struct insn *in) /* B0-B7 */
 
 void op_mov_ZvIv(struct cpu *cpu, const struct insn *in) /* B8-BF, imm64 with REX.W */
 {
-    reg_set(cpu, in->reg, in->opsize, in->imm);
+    if (in->opsize == 4)
+        cpu->r[in->reg] = (u32)in->imm;
+    else
+        reg_set(cpu, in->reg, in->opsize, in->imm);
 }
+
+static NOINLINE void mov_EvIz_any(struct cpu *cpu, const struct insn *in, unsigned size)
+{
+    rm_write(cpu, in, size, in->imm);
+}
+
+static ALWAYS_INLINE void mov_EvIz(struct cpu *cpu, const struct insn *in, unsigned size)
+{
+    if (!rm_write_direct(cpu, in, size, in->imm))
+        mov_EvIz_any(cpu, in, size);
+}
+
+SIZED(mov_EvIz)
 
 void op_mov_EbIb(struct cpu *cpu, const struct insn *in) /* C6 /0 */
 {
-    rm_write(cpu, in, 1, in->imm);
+    mov_EvIz(cpu, in, 1);
 }
 
 void op_mov_EvIz(struct cpu *cpu, const struct insn *in) /* C7 /0 */
 {
-    rm_write(cpu, in, in->opsize, in->imm);
+    BY_OPSIZE(mov_EvIz, cpu, in);
 }
 
 /* --- MOVZX, MOVSX, MOVSXD, LEA ---------------------------------------------- */
 
+/* MOVZX, MOVSX: a `from`-byte source into the operand-size destination. */
+static NOINLINE void movzx_any(struct cpu *cpu, const struct insn *in, unsigned from)
+{
+    greg_write(cpu, in, in->opsize, rm_read(cpu, in, from));
+}
+
+static NOINLINE void movsx_any(struct cpu *cpu, const struct insn *in, unsigned from)
+{
+    greg_write(cpu, in, in->opsize, (u64)sext(rm_read(cpu, in, from), from));
+}
+
+/* The direct paths: `from` is constant; the destination is written through
+ * reg_set_sz with in->opsize, cheap without a byte case. */
+static ALWAYS_INLINE void movzx(struct cpu *cpu, const struct insn *in, unsigned from)
+{
+    u64 v;
+    if (rm_read_direct(cpu, in, from, &v))
+        reg_set(cpu, in->reg, in->opsize, v);
+    else
+        movzx_any(cpu, in, from);
+}
+
+static ALWAYS_INLINE void movsx(struct cpu *cpu, const struct insn *in, unsigned from)
+{
+    u64 v;
+    if (rm_read_direct(cpu, in, from, &v))
+        reg_set(cpu, in->reg, in->opsize, (u64)sext(v, from));
+    else
+        movsx_any(cpu, in, from);
+}
+
 void op_movzx_GvEb(struct cpu *cpu, const struct insn *in) /* 0F B6 */
 {
-    greg_write(cpu, in, in->opsize, rm_read(cpu, in, 1));
+    movzx(cpu, in, 1);
 }
 
 void op_movzx_GvEw(struct cpu *cpu, const struct insn *in) /* 0F B7 */
 {
-    greg_write(cpu, in, in->opsize, rm_read(cpu, in, 2));
+    movzx(cpu, in, 2);
 }
 
 void op_movsx_GvEb(struct cpu *cpu, const struct insn *in) /* 0F BE */
 {
-    greg_write(cpu, in, in->opsize, (u64)sext(rm_read(cpu, in, 1), 1));
+    movsx(cpu, in, 1);
 }
 
 void op_movsx_GvEw(struct cpu *cpu, const struct insn *in) /* 0F BF */
 {
-    greg_write(cpu, in, in->opsize, (u64)sext(rm_read(cpu, in, 2), 2));
+    movsx(cpu, in, 2);
 }
 
 /* 63 in 64-bit mode. Only REX.W sign-extends; without it the operand size
@@ -118,16 +194,16 @@ void op_movsx_GvEw(struct cpu *cpu, const struct insn *in) /* 0F BF */
 void op_movsxd_GvEd(struct cpu *cpu, const struct insn *in)
 {
     if (in->opsize == 8)
-        greg_write(cpu, in, 8, (u64)sext(rm_read(cpu, in, 4), 4));
+        movsx(cpu, in, 4);
     else
-        greg_write(cpu, in, in->opsize, rm_read(cpu, in, in->opsize));
+        mov_GvEv_any(cpu, in, in->opsize);
 }
 
 /* 8D: the effective address at address size, then truncated or
  * zero-extended to the operand size (SDM LEA, Table 3-54). No memory access. */
 void op_lea_GvM(struct cpu *cpu, const struct insn *in)
 {
-    greg_write(cpu, in, in->opsize, ea_offset(cpu, in));
+    reg_set(cpu, in->reg, in->opsize, ea_offset(cpu, in));
 }
 
 /* --- XCHG, NOPs ------------------------------------------------------------ */
@@ -333,18 +409,45 @@ void op_cwd(struct cpu *cpu, const struct insn *in)
 /* 0F 40-4F. The source is read (and may fault) whatever the condition; a
  * 32-bit destination is zero-extended even when the condition is false
  * (SDM CMOVcc; measured). */
+static ALWAYS_INLINE void cmovcc(struct cpu *cpu, const struct insn *in, u64 v, unsigned size)
+{
+    if (cpu_cond(cpu, in->opcode & 0xf))
+        greg_write(cpu, in, size, v);
+    else if (size == 4)
+        cpu->r[in->reg] = (u32)cpu->r[in->reg];
+}
+
+static NOINLINE void cmovcc_any(struct cpu *cpu, const struct insn *in)
+{
+    cmovcc(cpu, in, rm_read(cpu, in, in->opsize), in->opsize);
+}
+
+static ALWAYS_INLINE void cmovcc_direct(struct cpu *cpu, const struct insn *in, unsigned size)
+{
+    u64 v;
+    if (rm_read_direct(cpu, in, size, &v))
+        cmovcc(cpu, in, v, size);
+    else
+        cmovcc_any(cpu, in);
+}
+
+SIZED(cmovcc_direct)
+
 void op_cmovcc_GvEv(struct cpu *cpu, const struct insn *in)
 {
-    u64 v = rm_read(cpu, in, in->opsize);
-    if (cpu_cond(cpu, in->opcode & 0xf))
-        greg_write(cpu, in, in->opsize, v);
-    else if (in->opsize == 4)
-        cpu->r[in->reg] = (u32)cpu->r[in->reg];
+    BY_OPSIZE(cmovcc_direct, cpu, in);
+}
+
+static NOINLINE void setcc_any(struct cpu *cpu, const struct insn *in, u64 v)
+{
+    rm_write(cpu, in, 1, v);
 }
 
 void op_setcc_Eb(struct cpu *cpu, const struct insn *in) /* 0F 90-9F */
 {
-    rm_write(cpu, in, 1, cpu_cond(cpu, in->opcode & 0xf));
+    u64 v = cpu_cond(cpu, in->opcode & 0xf);
+    if (!rm_write_direct(cpu, in, 1, v))
+        setcc_any(cpu, in, v);
 }
 
 /* --- Flags ------------------------------------------------------------------ */

@@ -34,8 +34,8 @@ static u32 rol_ror_mask(unsigned c, bool reg_by_imm)
  * OF is defined only for a count of 1; for larger counts Intel sets it as the
  * first 1-bit step would, i.e. the count-1 formula applied to the original
  * operand (measured, docs/flags.md). */
-static u64 shift(const struct cpu *cpu, unsigned op, u64 a, unsigned c, unsigned size,
-                 bool reg_by_imm, u32 *flags, u32 *mask)
+static ALWAYS_INLINE u64 shift(const struct cpu *cpu, unsigned op, u64 a, unsigned c,
+                               unsigned size, bool reg_by_imm, u32 *flags, u32 *mask)
 {
     unsigned n = size * 8;
     unsigned cf_in = (cpu->rflags & FLAG_CF) ? 1 : 0;
@@ -121,8 +121,9 @@ static u64 shift(const struct cpu *cpu, unsigned op, u64 a, unsigned c, unsigned
     return r;
 }
 
-static void shift_rm(struct cpu *cpu, const struct insn *in, unsigned size, unsigned count,
-                     bool imm_count)
+/* The general path. */
+static NOINLINE void shift_rm_any(struct cpu *cpu, const struct insn *in, unsigned size,
+                                  unsigned count, bool imm_count)
 {
     unsigned c = count & (size == 8 ? 63 : 31);
     u64 a = rm_read(cpu, in, size);
@@ -138,27 +139,60 @@ static void shift_rm(struct cpu *cpu, const struct insn *in, unsigned size, unsi
     flags_set(cpu, mask, f);
 }
 
-void op_shift_Eb1(struct cpu *cpu, const struct insn *in) { shift_rm(cpu, in, 1, 1, false); }
-void op_shift_Ev1(struct cpu *cpu, const struct insn *in)
+/* The direct path (cpu/operand.h), `size` a constant: the same steps on a
+ * register or on memory mem_host serves for writing. */
+static ALWAYS_INLINE void shift_rm(struct cpu *cpu, const struct insn *in, unsigned count,
+                                   bool imm_count, unsigned size)
 {
-    shift_rm(cpu, in, in->opsize, 1, false);
+    unsigned c = count & (size == 8 ? 63 : 31);
+    u8 *p = NULL;
+    u64 a;
+    if (in->mod == 3) {
+        a = reg_get_sz(cpu, in, in->rm, size);
+    } else {
+        p = rm_host(cpu, in, size, TLB_WRITE);
+        if (!p) {
+            shift_rm_any(cpu, in, size, count, imm_count);
+            return;
+        }
+        a = host_load(p, size);
+    }
+    u32 f = 0, mask = 0;
+    u64 r = a;
+    if (c != 0)
+        r = shift(cpu, in->reg & 7, a, c, size, imm_count && in->mod == 3, &f, &mask);
+    if (p)
+        host_store(p, size, r);
+    else
+        reg_set_sz(cpu, in, in->rm, size, r);
+    flags_set(cpu, mask, f);
 }
-void op_shift_EbCL(struct cpu *cpu, const struct insn *in)
+
+static ALWAYS_INLINE void shift_Ev1(struct cpu *cpu, const struct insn *in, unsigned size)
 {
-    shift_rm(cpu, in, 1, (u8)cpu->r[RCX], false);
+    shift_rm(cpu, in, 1, false, size);
 }
-void op_shift_EvCL(struct cpu *cpu, const struct insn *in)
+
+static ALWAYS_INLINE void shift_EvCL(struct cpu *cpu, const struct insn *in, unsigned size)
 {
-    shift_rm(cpu, in, in->opsize, (u8)cpu->r[RCX], false);
+    shift_rm(cpu, in, (u8)cpu->r[RCX], false, size);
 }
-void op_shift_EbIb(struct cpu *cpu, const struct insn *in)
+
+static ALWAYS_INLINE void shift_EvIb(struct cpu *cpu, const struct insn *in, unsigned size)
 {
-    shift_rm(cpu, in, 1, (u8)in->imm, true);
+    shift_rm(cpu, in, (u8)in->imm, true, size);
 }
-void op_shift_EvIb(struct cpu *cpu, const struct insn *in)
-{
-    shift_rm(cpu, in, in->opsize, (u8)in->imm, true);
-}
+
+SIZED(shift_Ev1)
+SIZED(shift_EvCL)
+SIZED(shift_EvIb)
+
+void op_shift_Eb1(struct cpu *cpu, const struct insn *in) { shift_Ev1(cpu, in, 1); }
+void op_shift_Ev1(struct cpu *cpu, const struct insn *in) { BY_OPSIZE(shift_Ev1, cpu, in); }
+void op_shift_EbCL(struct cpu *cpu, const struct insn *in) { shift_EvCL(cpu, in, 1); }
+void op_shift_EvCL(struct cpu *cpu, const struct insn *in) { BY_OPSIZE(shift_EvCL, cpu, in); }
+void op_shift_EbIb(struct cpu *cpu, const struct insn *in) { shift_EvIb(cpu, in, 1); }
+void op_shift_EvIb(struct cpu *cpu, const struct insn *in) { BY_OPSIZE(shift_EvIb, cpu, in); }
 
 /* SHLD/SHRD: shift r/m, filling from the register operand. */
 static void double_shift(struct cpu *cpu, const struct insn *in, unsigned count, bool left)

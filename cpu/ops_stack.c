@@ -6,13 +6,23 @@
 #include "cpu/ops.h"
 #include "cpu/stack.h"
 
+/* PUSH of `size` bytes: the direct path (cpu/operand.h), else cpu/stack.c. */
+static ALWAYS_INLINE void push(struct cpu *cpu, unsigned size, u64 v)
+{
+    if (!push_direct(cpu, size, v))
+        stack_push(cpu, size, v);
+}
+
 void op_push_Zv(struct cpu *cpu, const struct insn *in) /* 50-57 */
 {
     /* PUSH rSP pushes the value it had before the instruction (SDM PUSH). */
-    stack_push(cpu, in->opsize, reg_get(cpu, in->reg, in->opsize));
+    if (in->opsize == 8)
+        push(cpu, 8, cpu->r[in->reg]);
+    else
+        stack_push(cpu, in->opsize, reg_get(cpu, in->reg, in->opsize));
 }
 
-void op_pop_Zv(struct cpu *cpu, const struct insn *in) /* 58-5F */
+static NOINLINE void pop_Zv_any(struct cpu *cpu, const struct insn *in)
 {
     /* POP rSP: the increment happens first, then the popped value lands in
      * rSP (SDM POP), which is what doing them in this order gives. */
@@ -20,14 +30,31 @@ void op_pop_Zv(struct cpu *cpu, const struct insn *in) /* 58-5F */
     reg_set(cpu, in->reg, in->opsize, v);
 }
 
+void op_pop_Zv(struct cpu *cpu, const struct insn *in) /* 58-5F */
+{
+    u64 v;
+    if (in->opsize == 8 && stack_top_direct(cpu, 8, &v)) {
+        cpu->r[RSP] += 8;
+        cpu->r[in->reg] = v;
+    } else {
+        pop_Zv_any(cpu, in);
+    }
+}
+
 void op_push_Iz(struct cpu *cpu, const struct insn *in) /* 68 */
 {
-    stack_push(cpu, in->opsize, in->imm);
+    if (in->opsize == 8)
+        push(cpu, 8, in->imm);
+    else
+        stack_push(cpu, in->opsize, in->imm);
 }
 
 void op_push_Ib(struct cpu *cpu, const struct insn *in) /* 6A: imm sign-extended by the decoder */
 {
-    stack_push(cpu, in->opsize, in->imm);
+    if (in->opsize == 8)
+        push(cpu, 8, in->imm);
+    else
+        stack_push(cpu, in->opsize, in->imm);
 }
 
 void op_push_Ev(struct cpu *cpu, const struct insn *in) /* FF /6 */
@@ -191,10 +218,23 @@ void op_enter_IwIb(struct cpu *cpu, const struct insn *in)
 }
 
 /* C9. SDM LEAVE: rSP := rBP (stack width); rBP := Pop() (operand size). */
-void op_leave(struct cpu *cpu, const struct insn *in)
+static NOINLINE void leave_any(struct cpu *cpu, const struct insn *in)
 {
     u64 bp = trunc_size(cpu->r[RBP], cpu->stack_size);
     u64 v = stack_read_at(cpu, bp, in->opsize);
     stack_set_sp(cpu, stack_sp_add(cpu, bp, in->opsize));
     reg_set(cpu, RBP, in->opsize, v);
+}
+
+void op_leave(struct cpu *cpu, const struct insn *in)
+{
+    /* The direct path (cpu/operand.h): 64-bit mode, RBP on a page the TLB holds. */
+    u8 *p;
+    if (in->opsize == 8 && cpu->stack_size == 8 &&
+        (p = mem_host(cpu, SEG_SS, cpu->r[RBP], 8, TLB_READ))) {
+        cpu->r[RSP] = cpu->r[RBP] + 8;
+        cpu->r[RBP] = host_load(p, 8);
+    } else {
+        leave_any(cpu, in);
+    }
 }

@@ -36,6 +36,9 @@
 #define MODE(legacy_, long_) { .sel = SEL_MODE, .sub = (const struct op_row[2]){ legacy_, long_ } }
 #define REXB(b0_, b1_) { .sel = SEL_REXB, .sub = (const struct op_row[2]){ b0_, b1_ } }
 
+/* "NP" in the SDM's opcode column: 66, F2 and F3 make the form #UD (measured too). */
+#define NP(...) { .sel = SEL_PFX, .sub = (const struct op_row[4]){ __VA_ARGS__, BADM, BADM, BADM } }
+
 /* Form flags, short. */
 #define M   OPF_MODRM
 #define MM  (OPF_MODRM | OPF_MEM)
@@ -349,10 +352,10 @@ const struct op_row optab_map0[256] = {
     [0xc9] = L(op_leave, D64, IMM_NONE),           /* C9 LEAVE */
     [0xca] = L(op_retf_Iw, 0, IMM_IW),             /* CA RETF Iw */
     [0xcb] = L(op_retf, 0, IMM_NONE),              /* CB RETF */
-    [0xcc] = U(0, IMM_NONE),                       /* CC INT3 */
-    [0xcd] = U(0, IMM_IB),                         /* CD INT Ib */
-    [0xce] = U(I64, IMM_NONE),                     /* CE INTO */
-    [0xcf] = U(0, IMM_NONE),                       /* CF IRET/IRETD/IRETQ */
+    [0xcc] = L(op_int3, 0, IMM_NONE),              /* CC INT3 */
+    [0xcd] = L(op_int_Ib, 0, IMM_IB),              /* CD INT Ib */
+    [0xce] = L(op_into, I64, IMM_NONE),            /* CE INTO */
+    [0xcf] = L(op_iret, 0, IMM_NONE),              /* CF IRET/IRETD/IRETQ (by operand size) */
     [0xd0] = L(op_shift_Eb1, M, IMM_NONE),         /* D0 group 2 Eb,1 */
     [0xd1] = L(op_shift_Ev1, M, IMM_NONE),         /* D1 group 2 Ev,1 */
     [0xd2] = L(op_shift_EbCL, M, IMM_NONE),        /* D2 group 2 Eb,CL */
@@ -386,7 +389,7 @@ const struct op_row optab_map0[256] = {
     [0xee] = L(op_out_DXAL, 0, IMM_NONE),          /* EE OUT DX,AL */
     [0xef] = L(op_out_DXeAX, 0, IMM_NONE),         /* EF OUT DX,eAX */
     [0xf0] = BAD,                                  /* F0 LOCK prefix */
-    [0xf1] = U(0, IMM_NONE),                       /* F1 INT1 (ICEBP) */
+    [0xf1] = L(op_int1, 0, IMM_NONE),              /* F1 INT1 (ICEBP) */
     [0xf2] = BAD,                                  /* F2 REPNE prefix */
     [0xf3] = BAD,                                  /* F3 REP/REPE prefix */
     [0xf4] = L(op_hlt, 0, IMM_NONE),               /* F4 HLT */
@@ -427,52 +430,52 @@ const struct op_row optab_map0[256] = {
 };
 
 const struct op_row optab_0f[256] = {
-    [0x00] = REG(U(M, IMM_NONE),                   /* 0F 00 /0 SLDT Ew (group 6) */
-                 U(M, IMM_NONE),                   /* 0F 00 /1 STR Ew */
-                 U(M, IMM_NONE),                   /* 0F 00 /2 LLDT Ew */
-                 U(M, IMM_NONE),                   /* 0F 00 /3 LTR Ew */
-                 U(M, IMM_NONE),                   /* 0F 00 /4 VERR Ew */
-                 U(M, IMM_NONE),                   /* 0F 00 /5 VERW Ew */
+    [0x00] = REG(L(op_sldt_RvMw, M, IMM_NONE),     /* 0F 00 /0 SLDT Rv/Mw (group 6) */
+                 L(op_str_RvMw, M, IMM_NONE),      /* 0F 00 /1 STR Rv/Mw */
+                 L(op_lldt_Ew, M, IMM_NONE),       /* 0F 00 /2 LLDT Ew */
+                 L(op_ltr_Ew, M, IMM_NONE),        /* 0F 00 /3 LTR Ew */
+                 L(op_verr_Ew, M, IMM_NONE),       /* 0F 00 /4 VERR Ew */
+                 L(op_verw_Ew, M, IMM_NONE),       /* 0F 00 /5 VERW Ew */
                  BADM, BADM),
-    [0x01] = REG(MOD(U(MM, IMM_NONE),              /* 0F 01 /0 SGDT Ms (group 7) */
+    [0x01] = REG(MOD(L(op_sgdt_Ms, MM, IMM_NONE),  /* 0F 01 /0 SGDT Ms (group 7) */
                      RM(BADM,                      /* 0F 01 C0 ENCLV: #UD */
                         U(MR, IMM_NONE),           /* 0F 01 C1 VMCALL */
                         U(MR, IMM_NONE),           /* 0F 01 C2 VMLAUNCH */
                         U(MR, IMM_NONE),           /* 0F 01 C3 VMRESUME */
                         U(MR, IMM_NONE),           /* 0F 01 C4 VMXOFF */
                         BADM, BADM, BADM)),        /* 0F 01 C5-C7: PCONFIG, WRMSRNS: #UD */
-                 MOD(U(MM, IMM_NONE),              /* 0F 01 /1 SIDT Ms */
+                 MOD(L(op_sidt_Ms, MM, IMM_NONE),  /* 0F 01 /1 SIDT Ms */
                      RM(U(MR, IMM_NONE),           /* 0F 01 C8 MONITOR */
                         U(MR, IMM_NONE),           /* 0F 01 C9 MWAIT */
-                        U(MR, IMM_NONE),           /* 0F 01 CA CLAC */
-                        U(MR, IMM_NONE),           /* 0F 01 CB STAC */
+                        NP(L(op_clac, MR, IMM_NONE)), /* NP 0F 01 CA CLAC */
+                        NP(L(op_stac, MR, IMM_NONE)), /* NP 0F 01 CB STAC */
                         BADM, BADM, BADM,
-                        U(MR, IMM_NONE))),         /* 0F 01 CF ENCLS */
-                 MOD(U(MM, IMM_NONE),              /* 0F 01 /2 LGDT Ms */
-                     RM(U(MR, IMM_NONE),           /* 0F 01 D0 XGETBV */
-                        U(MR, IMM_NONE),           /* 0F 01 D1 XSETBV */
+                        NP(U(MR, IMM_NONE)))),     /* NP 0F 01 CF ENCLS (66: SEAMCALL, #UD) */
+                 MOD(L(op_lgdt_Ms, MM, IMM_NONE),  /* 0F 01 /2 LGDT Ms */
+                     RM(NP(U(MR, IMM_NONE)),       /* NP 0F 01 D0 XGETBV */
+                        NP(U(MR, IMM_NONE)),       /* NP 0F 01 D1 XSETBV */
                         BADM, BADM,
-                        U(MR, IMM_NONE),           /* 0F 01 D4 VMFUNC */
-                        U(MR, IMM_NONE),           /* 0F 01 D5 XEND */
-                        U(MR, IMM_NONE),           /* 0F 01 D6 XTEST */
-                        U(MR, IMM_NONE))),         /* 0F 01 D7 ENCLU */
-                 MOD(U(MM, IMM_NONE),              /* 0F 01 /3 LIDT Ms */
+                        NP(U(MR, IMM_NONE)),       /* NP 0F 01 D4 VMFUNC */
+                        NP(U(MR, IMM_NONE)),       /* NP 0F 01 D5 XEND */
+                        NP(U(MR, IMM_NONE)),       /* NP 0F 01 D6 XTEST */
+                        NP(U(MR, IMM_NONE)))),     /* NP 0F 01 D7 ENCLU */
+                 MOD(L(op_lidt_Ms, MM, IMM_NONE),  /* 0F 01 /3 LIDT Ms */
                      BADM),                        /* 0F 01 D8-DF: AMD SVM, #UD on Intel */
-                 U(M, IMM_NONE),                   /* 0F 01 /4 SMSW Ew */
+                 L(op_smsw_RvMw, M, IMM_NONE),     /* 0F 01 /4 SMSW Rv/Mw */
                  BADM,                             /* 0F 01 /5: RSTORSSP, SERIALIZE, RDPKRU...: #UD */
-                 U(M, IMM_NONE),                   /* 0F 01 /6 LMSW Ew */
-                 MOD(U(MM, IMM_NONE),              /* 0F 01 /7 INVLPG Mb */
-                     RM(U(MR | O64, IMM_NONE),     /* 0F 01 F8 SWAPGS */
+                 L(op_lmsw_Ew, M, IMM_NONE),       /* 0F 01 /6 LMSW Ew */
+                 MOD(L(op_invlpg_Mb, MM, IMM_NONE),/* 0F 01 /7 INVLPG Mb */
+                     RM(L(op_swapgs, MR | O64, IMM_NONE), /* 0F 01 F8 SWAPGS */
                         L(op_rdtscp, MR, IMM_NONE),/* 0F 01 F9 RDTSCP */
                         BADM, BADM, BADM, BADM, BADM, BADM))), /* 0F 01 FA-FF: AMD MONITORX..., #UD */
-    [0x02] = U(M, IMM_NONE),                       /* 0F 02 LAR Gv,Ew */
-    [0x03] = U(M, IMM_NONE),                       /* 0F 03 LSL Gv,Ew */
+    [0x02] = L(op_lar_GvEw, M, IMM_NONE),          /* 0F 02 LAR Gv,Ew */
+    [0x03] = L(op_lsl_GvEw, M, IMM_NONE),          /* 0F 03 LSL Gv,Ew */
     [0x04] = BAD,                                  /* 0F 04 */
-    [0x05] = U(0, IMM_NONE),                       /* 0F 05 SYSCALL (mode and vendor checks in the handler) */
-    [0x06] = U(0, IMM_NONE),                       /* 0F 06 CLTS */
-    [0x07] = U(0, IMM_NONE),                       /* 0F 07 SYSRET */
-    [0x08] = U(0, IMM_NONE),                       /* 0F 08 INVD */
-    [0x09] = U(0, IMM_NONE),                       /* 0F 09 WBINVD */
+    [0x05] = L(op_syscall, 0, IMM_NONE),           /* 0F 05 SYSCALL (mode and vendor checks in the handler) */
+    [0x06] = L(op_clts, 0, IMM_NONE),              /* 0F 06 CLTS */
+    [0x07] = L(op_sysret, 0, IMM_NONE),            /* 0F 07 SYSRET (REX.W: to 64-bit mode, so no F64) */
+    [0x08] = L(op_invd, 0, IMM_NONE),              /* 0F 08 INVD */
+    [0x09] = L(op_wbinvd, 0, IMM_NONE),            /* 0F 09 WBINVD (F3: WBNOINVD, runs as WBINVD without it) */
     [0x0a] = BAD,                                  /* 0F 0A */
     [0x0b] = L(op_ud2, 0, IMM_NONE),               /* 0F 0B UD2 */
     [0x0c] = BAD,                                  /* 0F 0C */
@@ -495,10 +498,10 @@ const struct op_row optab_0f[256] = {
     [0x1d] = L(op_nop_Ev, M, IMM_NONE),            /* 0F 1D NOP Ev (hint) */
     [0x1e] = L(op_nop_Ev, M, IMM_NONE),            /* 0F 1E NOP Ev (hint; ENDBR32/64, RDSSP without CET) */
     [0x1f] = L(op_nop_Ev, M, IMM_NONE),            /* 0F 1F NOP Ev */
-    [0x20] = U(M | OPF_CR | OPF_CRN | F64, IMM_NONE), /* 0F 20 MOV Rd,Cd */
-    [0x21] = U(M | OPF_CR | OPF_DRN | F64, IMM_NONE), /* 0F 21 MOV Rd,Dd */
-    [0x22] = U(M | OPF_CR | OPF_CRN | F64, IMM_NONE), /* 0F 22 MOV Cd,Rd */
-    [0x23] = U(M | OPF_CR | OPF_DRN | F64, IMM_NONE), /* 0F 23 MOV Dd,Rd */
+    [0x20] = L(op_mov_RdCd, M | OPF_CR | OPF_CRSIZE | OPF_CRN, IMM_NONE), /* 0F 20 MOV Rd,Cd */
+    [0x21] = L(op_mov_RdDd, M | OPF_CR | OPF_CRSIZE | OPF_DRN, IMM_NONE), /* 0F 21 MOV Rd,Dd */
+    [0x22] = L(op_mov_CdRd, M | OPF_CR | OPF_CRSIZE | OPF_CRN, IMM_NONE), /* 0F 22 MOV Cd,Rd */
+    [0x23] = L(op_mov_DdRd, M | OPF_CR | OPF_CRSIZE | OPF_DRN, IMM_NONE), /* 0F 23 MOV Dd,Rd */
     [0x24] = BAD,                                  /* 0F 24 (386 MOV from TR) */
     [0x25] = BAD,                                  /* 0F 25 */
     [0x26] = BAD,                                  /* 0F 26 (386 MOV to TR) */
@@ -511,12 +514,12 @@ const struct op_row optab_0f[256] = {
     [0x2d] = SSE4X,                                /* 0F 2D CVTPS2PI / CVTPD2PI / CVTSS2SI / CVTSD2SI */
     [0x2e] = MMX_SSE,                              /* 0F 2E UCOMISS / UCOMISD */
     [0x2f] = MMX_SSE,                              /* 0F 2F COMISS / COMISD */
-    [0x30] = U(0, IMM_NONE),                       /* 0F 30 WRMSR */
+    [0x30] = L(op_wrmsr, 0, IMM_NONE),             /* 0F 30 WRMSR */
     [0x31] = L(op_rdtsc, 0, IMM_NONE),             /* 0F 31 RDTSC */
-    [0x32] = U(0, IMM_NONE),                       /* 0F 32 RDMSR */
+    [0x32] = L(op_rdmsr, 0, IMM_NONE),             /* 0F 32 RDMSR */
     [0x33] = U(0, IMM_NONE),                       /* 0F 33 RDPMC */
-    [0x34] = U(0, IMM_NONE),                       /* 0F 34 SYSENTER */
-    [0x35] = U(0, IMM_NONE),                       /* 0F 35 SYSEXIT */
+    [0x34] = L(op_sysenter, 0, IMM_NONE),          /* 0F 34 SYSENTER */
+    [0x35] = L(op_sysexit, 0, IMM_NONE),           /* 0F 35 SYSEXIT (REX.W: to 64-bit mode, so no F64) */
     [0x36] = BAD,                                  /* 0F 36 */
     [0x37] = U(0, IMM_NONE),                       /* 0F 37 GETSEC (SMX) */
     [0x38] = BAD,                                  /* 0F 38 three-byte escape (handled by the decoder) */
@@ -661,10 +664,10 @@ const struct op_row optab_0f[256] = {
                          L(op_mfence, MR, IMM_NONE),  /* 0F AE F0-F7 MFENCE */
                          L(op_sfence, MR, IMM_NONE)), /* 0F AE F8-FF SFENCE */
                      BADM,                            /* 66 0F AE reg: TPAUSE: #UD */
-                     REG(U(MR | O64, IMM_NONE),       /* F3 0F AE /0 RDFSBASE Ry */
-                         U(MR | O64, IMM_NONE),       /* F3 0F AE /1 RDGSBASE Ry */
-                         U(MR | O64, IMM_NONE),       /* F3 0F AE /2 WRFSBASE Ry */
-                         U(MR | O64, IMM_NONE),       /* F3 0F AE /3 WRGSBASE Ry */
+                     REG(L(op_rdfsbase_Ry, MR | O64, IMM_NONE), /* F3 0F AE /0 RDFSBASE Ry */
+                         L(op_rdgsbase_Ry, MR | O64, IMM_NONE), /* F3 0F AE /1 RDGSBASE Ry */
+                         L(op_wrfsbase_Ry, MR | O64, IMM_NONE), /* F3 0F AE /2 WRFSBASE Ry */
+                         L(op_wrgsbase_Ry, MR | O64, IMM_NONE), /* F3 0F AE /3 WRGSBASE Ry */
                          BADM, BADM, BADM, BADM),     /* PTWRITE, INCSSP, UMONITOR: #UD */
                      BADM)),                          /* F2 0F AE reg: UMWAIT: #UD */
     [0xaf] = L(op_imul_GvEv, M, IMM_NONE),         /* 0F AF IMUL Gv,Ev */
@@ -827,7 +830,7 @@ const struct op_row optab_0f38[256] = {
     [0x41] = SSE_66,                               /* 66 0F 38 41 PHMINPOSUW */
     [0x80] = PFX(BADM, U(MM | F64, IMM_NONE), BADM, BADM), /* 66 0F 38 80 INVEPT Gy,Mdq */
     [0x81] = PFX(BADM, U(MM | F64, IMM_NONE), BADM, BADM), /* 66 0F 38 81 INVVPID Gy,Mdq */
-    [0x82] = PFX(BADM, U(MM | F64, IMM_NONE), BADM, BADM), /* 66 0F 38 82 INVPCID Gy,Mdq */
+    [0x82] = PFX(BADM, L(op_invpcid_GyMdq, MM | F64, IMM_NONE), BADM, BADM), /* 66 0F 38 82 INVPCID Gy,Mdq */
     [0xc8] = PFX(S, BADM, BADM, BADM),             /* 0F 38 C8 SHA1NEXTE */
     [0xc9] = PFX(S, BADM, BADM, BADM),             /* 0F 38 C9 SHA1MSG1 */
     [0xca] = PFX(S, BADM, BADM, BADM),             /* 0F 38 CA SHA1MSG2 */

@@ -20,19 +20,21 @@ enum op_sel {
     SEL_REXB, /* [REX.B = 0, 1] */
 };
 
-/* The immediate (or other trailing operand) of a form. */
+/* The immediate (or other trailing operand) of a form. The plain kinds come
+ * first: decode.c reads them by one table lookup; the three after IMM_IV are
+ * handled one by one. */
 enum op_imm {
     IMM_NONE,
     IMM_IB,    /* Ib, zero-extended */
     IMM_IBS,   /* Ib, sign-extended (83 group 1, 6A PUSH, 6B IMUL) */
+    IMM_JB,    /* Jb, sign-extended */
     IMM_IW,    /* Iw, zero-extended (RET Iw) */
     IMM_IZ,    /* Iz: 2 bytes for 16-bit operands, else 4, sign-extended */
+    IMM_JZ,    /* Jz: 2 bytes for 16-bit operands, else 4, sign-extended */
     IMM_IV,    /* Iv: operand-size bytes (MOV r, imm64) */
     IMM_IWIB,  /* ENTER Iw, Ib: imm, imm2 */
     IMM_AP,    /* Ap far pointer: offset (2 or 4 bytes) in imm, selector in imm2 */
     IMM_MOFFS, /* Ob/Ov moffs: an address-size offset, kept in disp */
-    IMM_JB,    /* Jb, sign-extended */
-    IMM_JZ,    /* Jz: 2 bytes for 16-bit operands, else 4, sign-extended */
 };
 
 /* Decode-form flags of a leaf. */
@@ -42,6 +44,9 @@ enum op_imm {
 #define OPF_CR    0x0008u /* MOV CR/DR: mod is ignored, both operands are registers */
 #define OPF_D64   0x0010u /* 64-bit default operand size in 64-bit mode (66 gives 16) */
 #define OPF_F64   0x0020u /* 64-bit operand size forced in 64-bit mode (66 ignored, as Intel) */
+#define OPF_CRSIZE (OPF_D64 | OPF_F64) /* MOV CR/DR: 32 bits outside 64-bit mode, 64 in it,
+                                         * whatever the prefixes; decode.c reads the two bits
+                                         * as a size class */
 #define OPF_I64   0x0040u /* invalid in 64-bit mode */
 #define OPF_O64   0x0080u /* valid only in 64-bit mode */
 #define OPF_LOCK  0x0100u /* LOCK allowed (with a memory destination) */

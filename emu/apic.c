@@ -18,7 +18,7 @@ static const u32 lvt_writable[LVT_COUNT] = {
     [LVT_LINT1] = APIC_VECTOR | APIC_DM_MASK | APIC_POLARITY | APIC_LEVEL_TRIG | APIC_LVT_MASKED,
     [LVT_ERROR] = APIC_VECTOR | APIC_LVT_MASKED,
 };
-/* Read-only status bits a write may carry back without it being an error. */
+/* Read-only status bits: a write leaves them as they are. */
 #define LVT_STATUS (APIC_DELIVS | APIC_REMOTE_IRR)
 
 /* ICR bits 31:0 software sets: vector, delivery mode, destination mode,
@@ -226,6 +226,11 @@ enum apic_intr apic_intr(const struct apic *a)
     if (a->lint0 && !(lint0 & APIC_LVT_MASKED) && (lint0 & APIC_DM_MASK) == APIC_DM_EXTINT)
         return APIC_INTR_EXTINT;
     return deliverable(a) >= 0 ? APIC_INTR_FIXED : APIC_INTR_NONE;
+}
+
+int apic_pending_vector(const struct apic *a)
+{
+    return apic_hw_enabled(a) ? deliverable(a) : -1;
 }
 
 u8 apic_acknowledge(struct apic *a)
@@ -680,8 +685,10 @@ static void mmio_write(void *ctx, u64 offset, unsigned size, u64 value)
     struct apic *a = ctx;
     if (!xapic_mode(a)) {
         u8 *p = beneath(a, offset, size);
-        if (p)
+        if (p) {
             memcpy(p, &value, size);
+            physmap_code_written(a->phys, a->page_base + offset, size);
+        }
         return;
     }
     u32 reg = (u32)offset & ~0xfu, byte = (u32)offset & 0xf, unused;
@@ -713,7 +720,10 @@ static bool x2apic_reg(u32 offset, unsigned *access, u64 *writable)
         return true;
     }
     if (offset >= APIC_LVT_TIMER && offset <= APIC_LVT_ERROR) {
-        *writable = lvt_writable[(offset - APIC_LVT_TIMER) >> 4] | LVT_STATUS;
+        /* The read-only status bits may be written back as read. */
+        unsigned i = (offset - APIC_LVT_TIMER) >> 4;
+        *writable = lvt_writable[i] | APIC_DELIVS |
+                    (i == LVT_LINT0 || i == LVT_LINT1 ? APIC_REMOTE_IRR : 0);
         return true;
     }
     switch (offset) {
@@ -839,6 +849,9 @@ static void follow_base(struct apic *a)
     }
     if (!mine)
         return;
+    /* Decoded instructions from RAM the page covers or uncovers go stale. */
+    physmap_code_written(a->phys, a->page_base, APIC_PAGE_SIZE);
+    physmap_code_written(a->phys, base, APIC_PAGE_SIZE);
     mine->base = base;
     a->page_base = base;
     a->phys->generation++;

@@ -99,7 +99,7 @@ enum apic_intr {
 struct apic_wiring {
     u64 (*now)(void *ctx);     /* machine time in bus-clock ticks */
     void (*changed)(void *ctx); /* INTR, the timer deadline or the MMIO page may have changed */
-    void (*nmi)(void *ctx);    /* an NMI for the processor (ICR, LINT0/1 in NMI mode); NULL: dropped */
+    void (*nmi)(void *ctx);    /* an NMI for the processor (ICR, LINT0/1); NULL: dropped */
     void *ctx;
 };
 
@@ -108,7 +108,7 @@ struct apic {
     struct physmap *phys;  /* where the xAPIC page is registered (may be NULL in tests) */
     struct apic_wiring wire; /* the machine's callbacks */
 
-    u8 id;                 /* xAPIC ID (ID register bits 31:24); the x2APIC ID is this, zero-extended */
+    u8 id;                 /* xAPIC ID (register bits 31:24); also the x2APIC ID */
     u8 tpr_low;            /* TPR[3:0] as last written through the APIC */
     u8 tpr_low_class;      /* cpu->cr8 when tpr_low was written: a CR8 change drops tpr_low */
     u32 ldr;               /* logical destination (xAPIC: bits 31:24) */
@@ -125,7 +125,7 @@ struct apic {
     u32 timer_divide;      /* divide-configuration register (bits 3, 1:0) */
 
     /* The timer's count as a function of machine time (docs/machine.md). */
-    bool timer_running;    /* counting down (initial count written non-zero, not yet expired in one-shot) */
+    bool timer_running;    /* counting down: initial count non-zero, one-shot not yet expired */
     u64 timer_base;        /* machine time at which the counter held timer_base_count */
     u32 timer_base_count;  /* the counter at timer_base */
     u64 timer_deadline;    /* machine time at which the counter reaches 0 next */
@@ -133,7 +133,7 @@ struct apic {
     bool lint0;            /* level on LINT0: the 8259 PIC's INT output */
     bool lint1;            /* level on LINT1 (nothing drives it on this machine) */
 
-    u64 timer_fired;       /* timer expiries since reset (interrupts or not), for tests and traces */
+    u64 timer_fired;       /* expiries since reset, masked or not (tests, traces) */
     bool page_mapped;      /* the xAPIC page is registered in phys */
     u64 page_base;         /* where it is registered */
 };
@@ -180,6 +180,10 @@ void apic_set_lint0(struct apic *a, bool level);
 
 /* What the APIC presents on INTR now. */
 enum apic_intr apic_intr(const struct apic *a);
+
+/* The IRR vector the processor would take now (above the processor
+ * priority, APIC software-enabled), or -1. */
+int apic_pending_vector(const struct apic *a);
 
 /* The INTA cycle for a fixed interrupt: the highest IRR vector above the
  * processor priority moves to ISR and is returned; with none (the priority

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "cpu/cpu.h"
+#include "emu/apic.h"
 #include "emu/devices.h"
 #include "emu/iobus.h"
 #include "mmu/physmap.h"
@@ -21,7 +22,7 @@ enum machine_stop {
     MACHINE_RUNNING,   /* a slice ended with the guest still running */
     MACHINE_EXIT,      /* the guest wrote to the debug-exit port */
     MACHINE_HALT,      /* HLT, and nothing can wake the processor */
-    MACHINE_EXCEPTION, /* an exception; every one stops the machine until delivery lands */
+    MACHINE_EXCEPTION, /* an exception, with machine_config.stop_on_exception set */
     MACHINE_TRIPLE,    /* triple fault */
     MACHINE_RESET,     /* the guest asked for a reset (port 0x92 bit 0) */
     MACHINE_LIMIT,     /* the instruction limit given to machine_run was reached */
@@ -33,6 +34,9 @@ struct machine_config {
     const struct vendor_profile *vendor;     /* NULL: the default (Intel) profile */
     void (*console_out)(void *ctx, u8 byte); /* UART output; NULL drops it */
     void *console_ctx;
+    bool stop_on_exception;                  /* stop at every guest exception instead of
+                                                delivering it through the IDT (debugging) */
+    bool tlb_strict;                         /* the strict software TLB (mmu_tlb_set_strict) */
 };
 
 struct machine {
@@ -45,6 +49,12 @@ struct machine {
     struct debugexit debugexit;  /* 0xF4..0xF7 */
     struct post_port post;       /* 0x80 */
     struct sysctl_porta porta;   /* 0x92 */
+    struct apic apic;            /* the local APIC: MMIO at IA32_APIC_BASE, x2APIC MSRs */
+
+    /* Machine time: bus-clock ticks, one per retired instruction, plus the
+     * ticks skipped while the processor waited in HLT (docs/machine.md). */
+    u64 idle_ticks;              /* ticks skipped in HLT; also added to cpu.tsc_offset */
+    u64 run_until;               /* machine time the running sub-slice ends at */
 
     void (*console_out)(void *ctx, u8 byte);
     void *console_ctx;
@@ -53,20 +63,33 @@ struct machine {
     void (*poll)(struct machine *m, void *ctx);
     void *poll_ctx;
 
+    /* Called when the guest waits in HLT with interrupts enabled and only
+     * host input could wake it: block until input may have arrived and
+     * return true (the poll hook then runs), or return false if none can
+     * come. NULL: the machine stops with MACHINE_HALT. */
+    bool (*wait_input)(struct machine *m, void *ctx);
+    void *wait_ctx;
+
     bool exit_requested;         /* the debug-exit port was written */
     u32 exit_value;              /* the value written there */
     bool reset_requested;        /* port 0x92 asked for a reset */
     volatile bool stop_requested;/* machine_request_stop() */
 };
 
-/* A machine with RAM zeroed, the CPU at its reset state (with exceptions
- * stopping the run) and every device registered. NULL with a one-line
- * message in err if the configuration is invalid or the host has no memory. */
+/* A machine with RAM zeroed, the CPU at its reset state, every device
+ * registered and the local APIC as the firmware leaves it (docs/machine.md).
+ * NULL with a one-line message in err if the configuration is invalid or the
+ * host has no memory. */
 struct machine *machine_new(const struct machine_config *cfg, char *err, size_t errlen);
 void machine_free(struct machine *m);
 
-/* Run one slice of at most `budget` instructions. */
+/* Run one slice of at most `budget` instructions. Inside it the CPU runs
+ * up to each APIC timer deadline in turn, and a HLT with a timer armed
+ * skips machine time to the deadline instead of stopping. */
 enum machine_stop machine_run_slice(struct machine *m, u64 budget);
+
+/* Machine time in bus-clock ticks: cpu.icount + idle_ticks. */
+u64 machine_time(const struct machine *m);
 
 /* Run slices until the machine stops. `max_insns` > 0 stops it with
  * MACHINE_LIMIT once that many instructions have retired since reset. */
@@ -80,10 +103,11 @@ void machine_request_stop(struct machine *m);
  * offered again later). */
 size_t machine_console_input(struct machine *m, const u8 *buf, size_t len);
 
-/* Interrupts: the vector the PIC would deliver now, or -1 if none is
- * pending. The CPU does not take external interrupts yet; this is the
- * interface its interrupt-delivery milestone uses, together with
- * machine_acknowledge_interrupt (the INTA cycle). */
+/* Interrupts as the CPU sees them (cpu.irq_pending, cpu.intc): the vector an
+ * INTA cycle would return now, or -1 while INTR is not asserted; and the
+ * INTA cycle itself. INTR comes from the local APIC (its IRR, or LINT0 in
+ * ExtINT mode passing the 8259's INT through), or straight from the 8259
+ * while IA32_APIC_BASE.EN is 0. */
 int machine_pending_interrupt(const struct machine *m);
 u8 machine_acknowledge_interrupt(struct machine *m);
 

@@ -16,7 +16,9 @@ const char machine_options_help[] =
     "                       (default 128M, from 2M to 3G)\n"
     "  --vendor intel|amd   CPU vendor profile (default intel)\n"
     "  --cpuid-clear LIST   clear CPUID features, e.g. syscall,nx\n"
-    "  --max-insns N        stop after N instructions (exit status 4)\n";
+    "  --max-insns N        stop after N instructions (exit status 4)\n"
+    "  --tlb MODE           software TLB: default, or strict (keeps stale translations\n"
+    "                       until the guest invalidates them; docs/mmu.md)\n";
 
 void machine_options_init(struct machine_options *o)
 {
@@ -141,7 +143,7 @@ enum opt_status machine_options_parse_one(struct machine_options *o, int argc, c
                                           int *i, char *err, size_t errlen)
 {
     static const char *const names[] = {
-        "--append", "--module", "--mem", "--vendor", "--cpuid-clear", "--max-insns",
+        "--append", "--module", "--mem", "--vendor", "--cpuid-clear", "--max-insns", "--tlb",
     };
     const char *a = argv[*i];
     if (a[0] != '-' || a[1] == '\0') {
@@ -188,6 +190,13 @@ enum opt_status machine_options_parse_one(struct machine_options *o, int argc, c
                 snprintf(err, errlen, "--max-insns: '%s' is not a positive number", v);
                 return OPT_ERROR;
             }
+            return OPT_TAKEN;
+        case 6:
+            if (strcmp(v, "strict") && strcmp(v, "default")) {
+                snprintf(err, errlen, "--tlb: unknown mode '%s' (default or strict)", v);
+                return OPT_ERROR;
+            }
+            o->tlb_strict = !strcmp(v, "strict");
             return OPT_TAKEN;
         }
     }

@@ -25,6 +25,7 @@ struct machine_options {
     const char *vendor_name;       /* --vendor, NULL = intel */
     const char *cpuid_clear;       /* --cpuid-clear LIST, NULL = none */
     u64 max_insns;                 /* --max-insns, 0 = no limit */
+    bool tlb_strict;               /* --tlb=strict: stale TLB entries until the guest invalidates */
     struct vendor_profile profile; /* built by machine_options_finish */
 };
 

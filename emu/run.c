@@ -89,6 +89,22 @@ static void console_poll(struct machine *m, void *ctx)
         c->in_pos += machine_console_input(m, c->in + c->in_pos, c->in_len - c->in_pos);
 }
 
+/* The guest waits in HLT for input: block until stdin has some (or a signal
+ * comes). False once stdin is closed and nothing is left to hand over. */
+static bool console_wait(struct machine *m, void *ctx)
+{
+    (void)m;
+    struct console *c = ctx;
+    console_flush(c);
+    if (c->in_pos < c->in_len)
+        return true;
+    if (!c->stdin_open)
+        return false;
+    struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+    (void)poll(&p, 1, -1); /* EINTR (Ctrl-C) also returns: the loop sees the stop */
+    return true;
+}
+
 static struct machine *running;
 
 static void on_sigint(int sig)
@@ -133,6 +149,7 @@ int run_main(int argc, char **argv)
     struct machine_config cfg = {
         .ram_size = o.mem,
         .vendor = machine_options_vendor(&o),
+        .tlb_strict = o.tlb_strict,
         .console_out = console_out,
         .console_ctx = &con,
     };
@@ -157,6 +174,8 @@ int run_main(int argc, char **argv)
 
     m->poll = console_poll;
     m->poll_ctx = &con;
+    m->wait_input = console_wait;
+    m->wait_ctx = &con;
     running = m;
     struct sigaction sa = { .sa_handler = on_sigint }, old;
     sigemptyset(&sa.sa_mask);

@@ -105,6 +105,11 @@ static inline u8 *mmu_tlb_lookup(struct cpu *cpu, u64 lin, unsigned kind)
 }
 
 /* Invalidation (SDM Vol. 3A 4.10.4). The control-register code calls these. */
+/* Instructions are being decoded from the RAM page holding `host`: start
+ * tracking writes to it (see struct icache_entry) and keep it out of the
+ * write TLB. */
+void mmu_code_page(struct cpu *cpu, const u8 *host);
+
 void mmu_tlb_flush_all(struct cpu *cpu);            /* everything, global entries too; resyncs tlb.ctx */
 void mmu_tlb_flush_page(struct cpu *cpu, u64 lin);  /* INVLPG: the page in the current PCID, and global */
 void mmu_tlb_flush_pcid(struct cpu *cpu, u16 pcid); /* non-global entries of one PCID */

@@ -7,8 +7,12 @@ bool physmap_init(struct physmap *pm, u64 ram_size)
 {
     memset(pm, 0, sizeof *pm);
     pm->ram = calloc(1, ram_size ? ram_size : 1);
-    if (!pm->ram)
+    pm->code_gen = calloc(ram_size / PAGE_SIZE + 1, sizeof *pm->code_gen);
+    if (!pm->ram || !pm->code_gen) {
+        free(pm->ram);
+        free(pm->code_gen);
         return false;
+    }
     pm->ram_size = ram_size;
     return true;
 }
@@ -16,6 +20,7 @@ bool physmap_init(struct physmap *pm, u64 ram_size)
 void physmap_free(struct physmap *pm)
 {
     free(pm->ram);
+    free(pm->code_gen);
     memset(pm, 0, sizeof *pm);
 }
 
@@ -55,6 +60,21 @@ u8 *physmap_ram(struct physmap *pm, u64 pa, u64 size)
     return pm->ram + pa;
 }
 
+static void bump(u32 *gen)
+{
+    if (*gen)
+        *gen = *gen + 1 ? *gen + 1 : 1;
+}
+
+void physmap_code_written(struct physmap *pm, u64 pa, u64 len)
+{
+    if (len == 0 || pa >= pm->ram_size)
+        return;
+    u64 end = pa + len - 1 < pm->ram_size ? pa + len - 1 : pm->ram_size - 1;
+    for (u64 page = pa >> PAGE_SHIFT; page <= end >> PAGE_SHIFT; page++)
+        bump(&pm->code_gen[page]);
+}
+
 u64 physmap_read(struct physmap *pm, u64 pa, unsigned size)
 {
     struct mmio_region *r = find_mmio(pm, pa);
@@ -76,6 +96,8 @@ void physmap_write(struct physmap *pm, u64 pa, unsigned size, u64 value)
         return;
     }
     u8 *p = physmap_ram(pm, pa, size);
-    if (p)
+    if (p) {
         memcpy(p, &value, size);
+        bump(physmap_code_gen(pm, p));
+    }
 }

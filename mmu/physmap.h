@@ -28,6 +28,8 @@ struct physmap {
     struct mmio_region region[PHYSMAP_MAX_REGIONS]; /* registered devices */
     unsigned nregions;         /* regions in use */
     u64 generation;            /* bumped whenever the map changes, so cached translations can check */
+    u32 *code_gen;             /* per RAM page: 0 if no instruction was decoded from it, else a
+                                  generation every write to the page bumps (cpu->icache checks it) */
 };
 
 /* Allocate `ram_size` bytes of zeroed RAM. False if the host cannot. */
@@ -41,6 +43,16 @@ bool physmap_add_mmio(struct physmap *pm, u64 base, u64 size, const struct mmio_
 
 /* Host pointer to [pa, pa + size) if that range is plain RAM, else NULL. */
 u8 *physmap_ram(struct physmap *pm, u64 pa, u64 size);
+
+/* The code generation of the RAM page holding host address `host`. */
+static inline u32 *physmap_code_gen(struct physmap *pm, const u8 *host)
+{
+    return &pm->code_gen[(u64)(host - pm->ram) >> PAGE_SHIFT];
+}
+
+/* The host wrote [pa, pa + len) of RAM behind the CPU's back (a loader, a
+ * test): decoded instructions from those pages go stale. */
+void physmap_code_written(struct physmap *pm, u64 pa, u64 len);
 
 /* Access any physical address: RAM, a device, or open bus (reads all ones,
  * writes are dropped). size is 1, 2, 4 or 8 and the range is within one page. */

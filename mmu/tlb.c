@@ -79,17 +79,32 @@ static bool pt_contains(const struct cpu *cpu, u64 ppn)
     return false;
 }
 
-/* Drop the write entries that map physical page `ppn`. */
-static void drop_writers(struct cpu *cpu, u64 ppn)
+/* Drop the write entries that map the guest page at host address `host`. */
+static void drop_writers_host(struct cpu *cpu, const u8 *host)
 {
-    const u8 *host = physmap_ram(cpu->phys, ppn << PAGE_SHIFT, PAGE_SIZE);
-    if (!host)
-        return;
     for (unsigned i = 0; i < TLB_ENTRIES; i++) {
         struct tlb_entry *e = &cpu->tlb.entry[TLB_WRITE][i];
         if (e->tag && e->host == host)
             e->tag = 0;
     }
+}
+
+/* Drop the write entries that map physical page `ppn`. */
+static void drop_writers(struct cpu *cpu, u64 ppn)
+{
+    const u8 *host = physmap_ram(cpu->phys, ppn << PAGE_SHIFT, PAGE_SIZE);
+    if (host)
+        drop_writers_host(cpu, host);
+}
+
+void mmu_code_page(struct cpu *cpu, const u8 *host)
+{
+    const u8 *page = host - ((u64)(host - cpu->phys->ram) & (PAGE_SIZE - 1));
+    u32 *gen = physmap_code_gen(cpu->phys, page);
+    if (*gen)
+        return;
+    *gen = 1;
+    drop_writers_host(cpu, page);
 }
 
 static void pt_insert(struct cpu *cpu, u64 ppn)
@@ -355,6 +370,16 @@ u8 *mmu_tlb_fill(struct cpu *cpu, u64 lin, unsigned access, u64 *pa, struct mmu_
     }
     if (!host)
         return NULL;
+    if (kind == MMU_WRITE) {
+        /* A write to a page instructions were decoded from: the decoded copies
+         * go stale (their generation moves on) and the page stays out of the
+         * write TLB, so every write to it comes this way. */
+        u32 *gen = physmap_code_gen(cpu->phys, host);
+        if (*gen) {
+            *gen = *gen + 1 ? *gen + 1 : 1;
+            cache = false;
+        }
+    }
     if (cache) {
         /* The write TLB only ever holds pages whose D bit the walk has just set. */
         e->tag = mmu_tlb_tag(cpu, lin);

@@ -246,6 +246,10 @@ static bool write_cr8(struct cpu *cpu, u64 value, const char **reason)
     if (observed)
         cr_event_begin(cpu, &ev, 8, cpu->cr8);
     cpu->cr8 = value;
+    /* The APIC's task priority is CR8 (SDM Vol. 3A 11.8.6.1): a lower one may
+     * let a held-back interrupt through now. */
+    if (cpu->apic.cr8_written)
+        cpu->apic.cr8_written(cpu->apic.ctx);
     if (observed)
         cr_event_end(cpu, &ev, value);
     return true;

@@ -25,10 +25,6 @@ void debug_dr7_changed(struct cpu *cpu)
         }
     }
     cpu->debug_active = active;
-    /* Hits recorded under the old DR7 by an instruction that then faulted
-     * must not be reported later. */
-    if (!(active & DEBUG_ACTIVE_DATA))
-        cpu->debug_pending &= ~DR6_BMASK;
 }
 
 unsigned debug_len_bytes(unsigned len)
@@ -95,24 +91,17 @@ _Noreturn void debug_raise_fault(struct cpu *cpu, u32 bits, const char *reason)
 }
 
 /* "instruction breakpoint DR0" for the lowest breakpoint in `hit`. */
-static const char *bp_reason(u32 hit, bool insn)
+static const char *bp_reason(u32 hit)
 {
-    static const char *const insn_names[4] = {
+    static const char *const names[4] = {
         "instruction breakpoint DR0", "instruction breakpoint DR1",
         "instruction breakpoint DR2", "instruction breakpoint DR3",
     };
-    static const char *const data_names[4] = {
-        "data breakpoint DR0", "data breakpoint DR1", "data breakpoint DR2", "data breakpoint DR3",
-    };
-    unsigned n = (unsigned)__builtin_ctz(hit & DR6_BMASK);
-    return insn ? insn_names[n] : data_names[n];
+    return names[__builtin_ctz(hit & DR6_BMASK)];
 }
 
 void debug_before_insn(struct cpu *cpu)
 {
-    /* Data hits of an instruction that faulted are not reported (the trap
-     * belongs to instructions that complete). */
-    cpu->debug_pending &= ~DR6_BMASK;
     if (!(cpu->debug_active & DEBUG_ACTIVE_INSN))
         return;
     /* SDM 18.3.1.1: EFLAGS.RF = 1 suppresses instruction breakpoints for the
@@ -121,24 +110,14 @@ void debug_before_insn(struct cpu *cpu)
         return;
     u64 lin = cpu->mode == MODE_LONG64 ? cpu->rip : (u32)(cpu->seg[SEG_CS].base + cpu->rip);
     u32 hit = debug_match_insn(cpu, lin);
+    if (!hit)
+        return;
     /* SDM 18.3.1.1: an instruction breakpoint is a fault, reported before the
-     * instruction executes; the saved RIP points at it. */
-    if (hit)
-        debug_raise_fault(cpu, hit, bp_reason(hit, true));
-}
-
-_Noreturn void debug_after_insn(struct cpu *cpu)
-{
-    u32 bits = cpu->debug_pending;
-    cpu->debug_pending = 0;
-    debug_dr6_report(cpu, bits);
-    /* SDM 18.3.1.2: a data breakpoint is a trap: the instruction has completed
-     * and the saved RIP is the next instruction's. cpu_raise() returns RIP and
-     * RSP to insn_rip/insn_rsp, so those become the state after the instruction. */
+     * instruction executes: the saved RIP (and RSP) are the instruction's own,
+     * whatever the step loop last recorded. */
     cpu->insn_rip = cpu->rip;
     cpu->insn_rsp = cpu->r[RSP];
-    cpu_raise(cpu, EXC_DB, 0,
-              (bits & DR6_BMASK) ? bp_reason(bits, false) : "single-step trap (EFLAGS.TF)");
+    debug_raise_fault(cpu, hit, bp_reason(hit));
 }
 
 void debug_data_access(struct cpu *cpu, u64 lin, unsigned size, unsigned access)

@@ -44,7 +44,8 @@ enum {
 };
 
 /* Recompute cpu->debug_active from DR7: call after DR7 changes (MOV to DR7
- * does; so must a debugger or state loader that sets cpu->dr[7]). */
+ * does; so must a debugger or state loader that sets cpu->dr[7]). Pending
+ * hits are left alone: a #DB held back by MOV SS still reports them. */
 void debug_dr7_changed(struct cpu *cpu);
 
 /* The size in bytes a DR7 LEN field codes: 00 1, 01 2, 10 8, 11 4 (18.2.5). */
@@ -66,15 +67,13 @@ void debug_dr6_report(struct cpu *cpu, u32 bits);
  * DR7.GD): DR6 records `bits`, RIP stays on the instruction. */
 _Noreturn void debug_raise_fault(struct cpu *cpu, u32 bits, const char *reason);
 
-/* Step-loop hooks (both behind a not-taken branch; see the docs):
- * before fetching, `if (cpu->debug_active) debug_before_insn(cpu);` drops the
- * data hits of an instruction that faulted and raises the #DB fault of an
- * instruction breakpoint at CS:RIP unless EFLAGS.RF = 1; after the instruction
- * has retired, `if (cpu->debug_pending) debug_after_insn(cpu);` raises the #DB
- * trap that reports cpu->debug_pending (data breakpoints, and DR6_BS if the
- * single-step code ORs it in), with RIP at the next instruction. */
+/* The instruction-breakpoint hook of the step loop, before it fetches (behind
+ * its one rarely-true test, which includes cpu->debug_active): raises the #DB
+ * fault of an enabled instruction breakpoint at CS:RIP unless EFLAGS.RF = 1.
+ * The trap side (data breakpoints) is cpu->debug_pending, which the memory
+ * hook below fills and the step loop turns into a #DB after the instruction,
+ * dropping it when the instruction faults (cpu/exec.c). */
 void debug_before_insn(struct cpu *cpu);
-_Noreturn void debug_after_insn(struct cpu *cpu);
 
 /* The memory-path hook (cpu/mem.h declares it too): a data access of `size`
  * bytes at `lin` of kind access & MMU_KIND_MASK; fetches never match. */

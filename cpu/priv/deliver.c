@@ -629,8 +629,11 @@ void deliver(struct cpu *cpu, const struct deliver_req *req)
     };
     struct cpu_event ev;
     if (CPU_OBSERVED(cpu)) {
+        /* The state before shows the instruction's own RIP (INT n's, the
+         * faulting one's; at a boundary the interrupted one's). */
         ev = (struct cpu_event){ .kind = EV_DELIVER };
         event_capture(cpu, &ev.before);
+        ev.before.rip = cpu->insn_rip;
     }
     /* SDM: IF PE = 0 THEN GOTO REAL-ADDRESS-MODE; ELSE IF IA32_EFER.LMA = 0
      * THEN GOTO PROTECTED-MODE; ELSE GOTO IA-32e-MODE. (The virtual-8086

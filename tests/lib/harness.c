@@ -79,12 +79,16 @@ u8 *test_mem(struct test_machine *m, u64 pa)
         fprintf(stderr, "harness: address %#llx outside test RAM\n", (unsigned long long)pa);
         exit(2);
     }
+    /* The caller may write code through the pointer: what was decoded from
+     * this page and the next goes stale, as after a guest write. */
+    physmap_code_written(&m->phys, pa, 2 * PAGE_SIZE);
     return m->phys.ram + pa;
 }
 
 void test_load_code(struct test_machine *m, const void *code, size_t len)
 {
     memcpy(test_mem(m, TEST_CODE_ADDR), code, len);
+    physmap_code_written(&m->phys, TEST_CODE_ADDR, len);
 }
 
 enum cpu_stop test_step(struct test_machine *m)

@@ -34,7 +34,9 @@ void test_load_code(struct test_machine *m, const void *code, size_t len);
 /* Run exactly one instruction; returns the stop reason (STOP_BUDGET on success). */
 enum cpu_stop test_step(struct test_machine *m);
 
-/* Host pointer to guest physical address pa (bounds-checked against TEST_RAM_SIZE). */
+/* Host pointer to guest physical address pa (bounds-checked against
+ * TEST_RAM_SIZE). Instructions decoded from that page and the next are
+ * forgotten, so code written through the pointer is fetched anew. */
 u8 *test_mem(struct test_machine *m, u64 pa);
 
 /* Put the CPU in 16-bit protected mode instead (flat 64 KiB segments). */

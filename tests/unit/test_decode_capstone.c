@@ -416,6 +416,24 @@ static bool cs16_mandatory_prefix(const struct sample *x)
     return !ok32 || (decode(&in, x->b, SAMPLE_LEN, 4) == DECODE_OK && in.len == len32);
 }
 
+/* Capstone 4 reads 67 with REX.W as if it were a 66 mandatory prefix
+ * (67 48 0F D6 /r shows as MOVQ, which is 66 0F D6); the host raises #UD
+ * (measured), as the SDM's 0F D6 row has no form without 66/F2/F3. Repair:
+ * make the 67 the 66 Capstone saw; we must then agree. */
+static bool rexw_67_as_66(const struct sample *x)
+{
+    return x->mode == 64 && x->s.map != 0 && !x->s.vex && (x->s.rex & 8) && !x->s.p66 &&
+           !x->s.rep && x->st == DECODE_UD && x->cs_ok && last_prefix(x, 0x67, 0x67) >= 0;
+}
+
+static void make_67_66(const struct sample *x, u8 *out)
+{
+    memcpy(out, x->b, SAMPLE_LEN);
+    for (unsigned k = 0; k < x->s.npfx; k++)
+        if (out[k] == 0x67)
+            out[k] = 0x66;
+}
+
 struct category {
     const char *name;
     bool (*applies)(const struct sample *x);
@@ -447,6 +465,7 @@ static struct category categories[] = {
     { "Capstone 4 prefix-order dependence (SDM 2.1.1, 2.2.1)", prefix_order, canonical_prefixes, true, { 0 } },
     { "mandatory prefix selects an undefined form (SDM, measured)", mandatory_prefix, drop_mandatory, false, { 0 } },
     { "Capstone 4 drops 66 when F2/F3 is present", drops_66_with_rep, drop_66, false, { 0 } },
+    { "Capstone 4 takes 67+REX.W as a 66 mandatory prefix", rexw_67_as_66, make_67_66, false, { 0 } },
 };
 #define NCAT (sizeof categories / sizeof categories[0])
 #define MAX_REPAIRS 3

@@ -60,7 +60,11 @@ static struct img im;
 static void boot(const u8 *code, size_t len, const char *append)
 {
     memset(&rig, 0, sizeof rig);
-    struct machine_config cfg = { .ram_size = RAM, .console_out = capture, .console_ctx = &rig };
+    /* Exceptions stop the machine, so the rows below see the first one
+     * (with no IDT these kernels would triple-fault; test_apic.c boots one
+     * that delivers). */
+    struct machine_config cfg = { .ram_size = RAM, .console_out = capture, .console_ctx = &rig,
+                                  .stop_on_exception = true };
     char err[300];
     rig.m = machine_new(&cfg, err, sizeof err);
     if (!rig.m)

@@ -147,7 +147,7 @@ static void test_push_pop(void **state)
 
 static const struct insn_case flags_cases[] = {
     { "pushfq clears RF in the image", MODE_L64, CODE("\x9c"), .flags = FLAG_RF | FLAG_CF | FLAG_IF,
-      .mem = { M(T - 8, 8, 0) }, .want = { R(RSP, T - 8) },
+      .mem = { M(T - 8, 8, 0) }, .want = { R(RSP, T - 8) }, FLAGS_OUT(FLAG_RF, 0),
       .want_mem = { M(T - 8, 8, FLAG_FIXED1 | FLAG_CF | FLAG_IF) } },
     { "pushf (66) in 64-bit mode", MODE_L64, CODE("\x66\x9c"), .flags = FLAG_AC | FLAG_ZF,
       .mem = { M(T - 4, 4, 0) }, .want = { R(RSP, T - 2) }, .want_mem = { M(T - 4, 4, (FLAG_FIXED1 | FLAG_ZF) << 16) } },

@@ -214,74 +214,49 @@ static void test_syscall_sysret_round_trip(void **state)
 }
 
 /* ---- Single-step (TF) across SYSCALL and SYSRET ----
- * These need the decoder rows wired and the step loop's single-step trap
- * (cpu/exec.c, another helper's work); each skips with a message until both
- * exist. Expected behaviour:
- *  - SYSCALL whose FMASK clears TF: no #DB in ring 0 (Linux relies on it:
- *    exc_debug_kernel() warns on a kernel-mode single-step trap, and only the
- *    SYSENTER path is excused -- tools/testing/selftests/x86/single_step_syscall.c);
- *  - SYSCALL with TF left set: the trap comes at CPL 0 on the entry point;
+ * Expected behaviour:
+ *  - SYSCALL whose FMASK clears TF: no #DB at all. The single-step trap
+ *    follows the RFLAGS SYSCALL leaves, not the ones it found: Xen XSA-204
+ *    ("A singlestep #DB is determined by the resulting eflags value from the
+ *    execution of SYSCALL, not the original eflags value"); Linux relies on
+ *    it (exc_debug_kernel() warns on any kernel-mode single-step trap outside
+ *    the SYSENTER entry path).
+ *  - SYSCALL with TF left set: the trap comes at CPL 0 on the entry point.
  *  - SYSRET loading TF from R11: no trap after SYSRET itself (TF was 0 when it
- *    began); the trap follows the first user instruction (SDM Vol. 3A 17.3.1.4:
- *    "The processor will not generate this exception after the instruction
- *    that sets the TF flag"). */
-
-static bool fx_decoder_wired(const char *bytes, unsigned len, op_fn *op)
-{
-    struct insn d;
-    return decode(&d, (const u8 *)bytes, len, 8) == DECODE_OK && d.op == op;
-}
-
-/* Whether the step loop raises single-step traps: a NOP with TF set. */
-static bool fx_single_step_present(void)
-{
-    struct test_machine *m = test_machine_new(8);
-    m->cpu.rflags |= FLAG_TF;
-    test_load_code(m, "\x90", 1);
-    bool present = test_step(m) == STOP_EXCEPTION && m->cpu.fault.vector == EXC_DB;
-    test_machine_free(m);
-    return present;
-}
-
-static bool fx_single_step_ready(const char *bytes, unsigned len, op_fn *op)
-{
-    if (!fx_decoder_wired(bytes, len, op)) {
-        printf("  skipped: the decoder row does not reach the handler yet\n");
-        return false;
-    }
-    if (!fx_single_step_present()) {
-        printf("  skipped: the step loop raises no single-step #DB yet\n");
-        return false;
-    }
-    return true;
-}
+ *    began; SDM Vol. 3B 17.3.1.4: "The processor will not generate this
+ *    exception after the instruction that sets the TF flag"); the trap
+ *    follows the first user instruction, at CPL 3. */
 
 static void test_syscall_tf_masked(void **state)
 {
     (void)state;
-    if (!fx_single_step_ready("\x0f\x05", 2, op_syscall)) {
+    if (!fx_single_step_ready("\x0f\x05", 2, 8, op_syscall)) {
         skip();
         return;
     }
     struct test_machine *m = fx_machine(FX_L64, 3);
     struct cpu *cpu = &m->cpu;
     test_load_code(m, "\x0f\x05", 2);
-    memcpy(test_mem(m, FX_DEF_LSTAR), "\x90\x90", 2);
+    memcpy(test_mem(m, FX_DEF_LSTAR), "\x90\x90\x90", 3);
     cpu->rflags |= FLAG_TF; /* FMASK (Linux's) includes TF */
-    assert_int_equal(test_step(m), STOP_BUDGET);
+    u64 retired;
+    bool db = fx_run_to_db(m, 3, &retired);
+    if (db)
+        printf("  #DB after %llu instruction(s) at CPL %u, RIP %#llx: wanted none\n",
+               (unsigned long long)retired, cpu->cpl, (unsigned long long)cpu->rip);
+    assert_false(db);
+    assert_int_equal(retired, 3); /* SYSCALL and two kernel NOPs, none trapped */
     assert_int_equal(cpu->cpl, 0);
-    assert_int_equal(cpu->rip, FX_DEF_LSTAR);
+    assert_int_equal(cpu->rip, FX_DEF_LSTAR + 2);
     assert_false(cpu->rflags & FLAG_TF);
     assert_true(cpu->r[R11] & FLAG_TF);
-    assert_int_equal(test_step(m), STOP_BUDGET); /* the kernel's first instruction, untrapped */
-    assert_int_equal(cpu->rip, FX_DEF_LSTAR + 1);
     test_machine_free(m);
 }
 
 static void test_syscall_tf_unmasked(void **state)
 {
     (void)state;
-    if (!fx_single_step_ready("\x0f\x05", 2, op_syscall)) {
+    if (!fx_single_step_ready("\x0f\x05", 2, 8, op_syscall)) {
         skip();
         return;
     }
@@ -291,10 +266,11 @@ static void test_syscall_tf_unmasked(void **state)
     memcpy(test_mem(m, FX_DEF_LSTAR), "\x90\x90", 2);
     cpu->fmask = FLAG_IF;
     cpu->rflags |= FLAG_TF;
-    assert_int_equal(test_step(m), STOP_EXCEPTION);
-    assert_int_equal(cpu->fault.vector, EXC_DB);
-    assert_int_equal(cpu->cpl, 0);           /* the trap is taken in ring 0 ... */
-    assert_int_equal(cpu->rip, FX_DEF_LSTAR); /* ... on the entry point, SYSCALL done */
+    u64 retired;
+    assert_true(fx_run_to_db(m, 3, &retired));
+    assert_int_equal(retired, 1);            /* SYSCALL completed ... */
+    assert_int_equal(cpu->cpl, 0);           /* ... and the trap is taken in ring 0 ... */
+    assert_int_equal(cpu->rip, FX_DEF_LSTAR); /* ... on the entry point */
     assert_int_equal(cpu->r[RCX], NEXT);
     assert_true(cpu->rflags & FLAG_TF);
     test_machine_free(m);
@@ -303,7 +279,7 @@ static void test_syscall_tf_unmasked(void **state)
 static void test_sysret_tf_from_r11(void **state)
 {
     (void)state;
-    if (!fx_single_step_ready("\x48\x0f\x07", 3, op_sysret)) {
+    if (!fx_single_step_ready("\x48\x0f\x07", 3, 8, op_sysret)) {
         skip();
         return;
     }
@@ -313,14 +289,118 @@ static void test_sysret_tf_from_r11(void **state)
     memcpy(test_mem(m, 0x10100), "\x90\x90", 2);
     cpu->r[RCX] = 0x10100;
     cpu->r[R11] = FLAG_FIXED1 | FLAG_IF | FLAG_TF;
-    assert_int_equal(test_step(m), STOP_BUDGET); /* no trap after SYSRET itself */
-    assert_int_equal(cpu->cpl, 3);
-    assert_int_equal(cpu->rip, 0x10100);
-    assert_true(cpu->rflags & FLAG_TF);
-    assert_int_equal(test_step(m), STOP_EXCEPTION); /* the first user instruction traps */
-    assert_int_equal(cpu->fault.vector, EXC_DB);
+    u64 retired;
+    assert_true(fx_run_to_db(m, 3, &retired));
+    assert_int_equal(retired, 2);         /* SYSRET untrapped, then one user instruction */
     assert_int_equal(cpu->cpl, 3);
     assert_int_equal(cpu->rip, 0x10101);
+    test_machine_free(m);
+}
+
+/* ---- SYSRET with a non-canonical RCX, delivered through the IDT ----
+ * The CVE-2012-0217 case end to end (cpu/priv/deliver.c does the delivery):
+ * on Intel the #GP is delivered at CPL 0 with no stack switch, so its frame
+ * is written at the RSP the kernel had already loaded -- the user's; on AMD
+ * SYSRET completes and the fetch faults at CPL 3, so the frame goes on the
+ * ring-0 stack from the TSS. Tables: GDT in Linux's order, an IDT with a #GP
+ * interrupt gate, a 64-bit TSS. */
+#define D_GDT 0x40000u
+#define D_IDT 0x41000u
+#define D_TSS 0x42000u
+#define D_RSP0 0x60000u
+#define D_HANDLER 0x32000u
+#define D_USER_RSP 0x6f008u /* the user stack: 8 bytes off a 16-byte boundary */
+
+static u64 d_desc(u32 base, u32 limit, u32 attr)
+{
+    return (u64)(limit & 0xffff) | (u64)(base & 0xffffff) << 16 | (u64)(attr & 0xff) << 40 |
+           (u64)((limit >> 16) & 0xf) << 48 | (u64)((attr >> 12) & 0xf) << 52 |
+           (u64)(base >> 24) << 56;
+}
+
+static void d_put(struct test_machine *m, u64 addr, u64 v)
+{
+    memcpy(test_mem(m, addr), &v, 8);
+}
+
+static u64 d_get(struct test_machine *m, u64 addr)
+{
+    u64 v;
+    memcpy(&v, test_mem(m, addr), 8);
+    return v;
+}
+
+static struct test_machine *d_machine(const struct vendor_profile *vendor)
+{
+    struct test_machine *m = fx_machine(FX_L64, 0);
+    struct cpu *cpu = &m->cpu;
+    cpu->vendor = vendor;
+    cpu->stop_on_exception = false;
+    d_put(m, D_GDT + 0x10, d_desc(0, 0xfffff, AT_CODE64_0));
+    d_put(m, D_GDT + 0x18, d_desc(0, 0xfffff, AT_STACK_0));
+    d_put(m, D_GDT + 0x20, d_desc(0, 0xfffff, AT_CODE32_3));
+    d_put(m, D_GDT + 0x28, d_desc(0, 0xfffff, AT_STACK_3));
+    d_put(m, D_GDT + 0x30, d_desc(0, 0xfffff, AT_CODE64_3));
+    d_put(m, D_GDT + 0x40, d_desc(D_TSS, 0x67, SEG_ATTR_P | SYS_TYPE_TSS_BUSY));
+    d_put(m, D_GDT + 0x48, 0);
+    cpu->gdtr = (struct dtr){ .base = D_GDT, .limit = 0x4f };
+    /* Vector 13: a 64-bit interrupt gate to 10h:D_HANDLER, DPL 0, no IST. */
+    d_put(m, D_IDT + 13 * 16, (D_HANDLER & 0xffff) | (u64)FX_KCODE << 16 |
+                                   (u64)(SEG_ATTR_P | SYS_TYPE_INTGATE) << 40 |
+                                   (u64)(D_HANDLER >> 16) << 48);
+    d_put(m, D_IDT + 13 * 16 + 8, 0);
+    cpu->idtr = (struct dtr){ .base = D_IDT, .limit = 0xfff };
+    d_put(m, D_TSS + 4, D_RSP0);
+    cpu->tr = (struct seg){ .sel = 0x40, .base = D_TSS, .limit = 0x67,
+                            .attr = SEG_ATTR_P | SYS_TYPE_TSS_BUSY };
+    memset(test_mem(m, D_HANDLER), 0x90, 16);
+    /* The kernel's last instructions have run: user RSP loaded, then SYSRETQ. */
+    test_load_code(m, "\x48\x0f\x07", 3);
+    cpu->r[RSP] = D_USER_RSP;
+    cpu->r[RCX] = 0x0000800000000000ull;
+    cpu->r[R11] = FLAG_FIXED1 | FLAG_IF;
+    return m;
+}
+
+/* The 64-bit frame: error code, RIP, CS, RFLAGS, RSP, SS upwards from `at`. */
+static void d_check_frame(struct test_machine *m, u64 at, u64 rip, u16 cs, u64 rsp, u16 ss)
+{
+    assert_int_equal(d_get(m, at), 0);          /* error code 0 */
+    assert_int_equal(d_get(m, at + 8), rip);
+    assert_int_equal(d_get(m, at + 16), cs);
+    assert_int_equal(d_get(m, at + 32), rsp);
+    assert_int_equal(d_get(m, at + 40), ss);
+}
+
+static void test_sysret_noncanonical_delivered_intel(void **state)
+{
+    (void)state;
+    struct test_machine *m = d_machine(&vendor_intel);
+    struct cpu *cpu = &m->cpu;
+    test_step(m); /* SYSRETQ faults; the #GP is delivered (and maybe a handler NOP runs) */
+    assert_int_equal(cpu->cpl, 0);
+    assert_true(cpu->rip == D_HANDLER || cpu->rip == D_HANDLER + 1);
+    /* Same privilege, no IST: the frame sits on the user stack, aligned to 16. */
+    u64 frame = (D_USER_RSP & ~0xfull) - 48;
+    assert_int_equal(cpu->r[RSP], frame);
+    d_check_frame(m, frame, TEST_CODE_ADDR, FX_KCODE, D_USER_RSP, FX_KDATA);
+    test_machine_free(m);
+}
+
+static void test_sysret_noncanonical_delivered_amd(void **state)
+{
+    (void)state;
+    struct test_machine *m = d_machine(&vendor_amd);
+    struct cpu *cpu = &m->cpu;
+    assert_int_equal(test_step(m), STOP_BUDGET); /* SYSRETQ completes */
+    assert_int_equal(cpu->cpl, 3);
+    assert_int_equal(cpu->rip, 0x0000800000000000ull);
+    test_step(m); /* the fetch faults at CPL 3; the #GP goes through the TSS */
+    assert_int_equal(cpu->cpl, 0);
+    assert_true(cpu->rip == D_HANDLER || cpu->rip == D_HANDLER + 1);
+    u64 frame = D_RSP0 - 48;
+    assert_int_equal(cpu->r[RSP], frame);
+    d_check_frame(m, frame, 0x0000800000000000ull, FX_UCODE, D_USER_RSP, FX_UDATA);
     test_machine_free(m);
 }
 
@@ -330,6 +410,8 @@ int main(void)
         cmocka_unit_test(test_syscall_table),
         cmocka_unit_test(test_sysret_table),
         cmocka_unit_test(test_syscall_sysret_round_trip),
+        cmocka_unit_test(test_sysret_noncanonical_delivered_intel),
+        cmocka_unit_test(test_sysret_noncanonical_delivered_amd),
         cmocka_unit_test(test_syscall_tf_masked),
         cmocka_unit_test(test_syscall_tf_unmasked),
         cmocka_unit_test(test_sysret_tf_from_r11),

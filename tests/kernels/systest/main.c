@@ -5,11 +5,11 @@
  *
  * Each case runs under guarded_call(). The handler records what the CPU
  * pushed, then either resumes the case through the recovery table (fault
- * RIP -> resume RIP, STYLE: "check before you mutate" means a faulting
- * instruction changed nothing, so skipping it is safe) or abandons it
- * (ring 3, #DF, or a fault at an address nobody expected). Only values that
- * both machines must agree on are printed: no timings, no addresses that
- * depend on the link. */
+ * RIP -> resume RIP: a fault leaves the state as it was before the
+ * instruction, SDM Vol. 3A 6.5, so skipping the instruction is safe) or
+ * abandons it (ring 3, #DF, or a fault at an address nobody expected).
+ * Only values that both machines must agree on are printed: no timings, no
+ * addresses that depend on the link. */
 #include <stdarg.h>
 
 #include "systest.h"
@@ -329,6 +329,8 @@ struct trap_record {
 };
 
 static volatile struct trap_record rec;
+static const char *current_case = "(none)";
+#define MAX_NESTED 8
 static volatile u64 timer_ticks;
 static volatile int unexpected_irqs;
 
@@ -370,6 +372,14 @@ void trap_dispatch(struct trap_frame *f)
         unexpected_irqs++;
         return;
     }
+    /* An exception that keeps coming back (an instruction of the handler's
+     * own path failing, say IRETQ) would recurse until the stack overran
+     * the page tables: stop with a line that says where instead. */
+    if (rec.count >= MAX_NESTED) {
+        kprintf("FAIL: case %s: %d exceptions, the last vector=%lu err=%lx rip=%lx\n",
+                current_case, rec.count + 1, v, f->error, f->rip);
+        exit_machine(EXIT_FAIL);
+    }
     if (rec.count++ == 0) {
         rec.vector = v;
         rec.error = f->error;
@@ -402,7 +412,9 @@ static int failures;
 static void run_case(const char *name, void (*fn)(void), unsigned show)
 {
     rec = (struct trap_record){ 0 };
+    current_case = name;
     guarded_call(fn);
+    current_case = "(between cases)";
     if (rec.count == 0) {
         kprintf("case %s: no exception\n", name);
         failures++;
@@ -544,7 +556,9 @@ static void case_df_gp_np(void)
 
 /* #PF whose IST stack is a not-present page: the first push faults, a page
  * fault during delivery of a page fault makes #DF (table 6-5). CR2 then
- * holds the address of the second fault, the push's. */
+ * holds the address of the second fault, the push's: CR2 is written for
+ * every page fault detected, even one that becomes #DF (SDM Vol. 3A 6.15,
+ * "Interrupt 14", footnote). */
 static void case_df_pf_pf(void)
 {
     idt[14].ist = IST_PF_BAD;
