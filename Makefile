@@ -15,7 +15,7 @@
 # Debian packages the build and the tests need (qemu-system-x86: the reference
 # runs). Later milestones add theirs (bochs, ...) here: this is the one list.
 DEPS := cmake gcc make pkg-config libcapstone-dev libelf-dev libsdl2-dev libcmocka-dev \
-        libreadline-dev qemu-system-x86
+        libreadline-dev qemu-system-x86 libjansson-dev gdb
 
 BUILD       ?= build
 ASAN_BUILD  ?= build-asan

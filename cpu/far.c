@@ -9,6 +9,7 @@
 #include "cpu/operand.h"
 #include "cpu/ops.h"
 #include "cpu/priv/callgate.h"
+#include "msr/vendor.h"
 
 /* ---- Stack frames pushed before the transfer commits ---- */
 
@@ -223,12 +224,23 @@ void op_jmpf_Ap(struct cpu *cpu, const struct insn *in)
     far_transfer(cpu, (u16)in->imm2, in->imm, in->opsize, false);
 }
 
+/* The operand size of an indirect far JMP/CALL: REX.W selects m16:64 on
+ * Intel; AMD ignores it and reads m16:32 (vendor quirk far_ptr_m16_64). */
+static struct insn far_mem_form(const struct cpu *cpu, const struct insn *in)
+{
+    struct insn f = *in;
+    if (f.opsize == 8 && !cpu_vendor(cpu)->far_ptr_m16_64)
+        f.opsize = 4;
+    return f;
+}
+
 void op_jmpf_Mp(struct cpu *cpu, const struct insn *in)
 {
     u64 off;
     u16 sel;
-    far_read_pointer(cpu, in, &off, &sel);
-    far_transfer(cpu, sel, off, in->opsize, false);
+    struct insn f = far_mem_form(cpu, in);
+    far_read_pointer(cpu, &f, &off, &sel);
+    far_transfer(cpu, sel, off, f.opsize, false);
 }
 
 void op_callf_Ap(struct cpu *cpu, const struct insn *in)
@@ -240,8 +252,9 @@ void op_callf_Mp(struct cpu *cpu, const struct insn *in)
 {
     u64 off;
     u16 sel;
-    far_read_pointer(cpu, in, &off, &sel);
-    far_transfer(cpu, sel, off, in->opsize, true);
+    struct insn f = far_mem_form(cpu, in);
+    far_read_pointer(cpu, &f, &off, &sel);
+    far_transfer(cpu, sel, off, f.opsize, true);
 }
 
 /* ---- Far RET ---- */

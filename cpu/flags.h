@@ -131,6 +131,22 @@ static inline u32 flags_sub_nc(u64 a, u64 b, u64 res, unsigned size)
     return flags_sub_cf_of(a, b, size) | (u32)((a ^ b ^ res) & FLAG_AF) | flags_szp(res, size);
 }
 
+/* INC and DEC (res = a + 1, a - 1 truncated): the flags of an add or subtract
+ * of 1 but CF, which they leave alone: OF when the value crosses from the
+ * largest positive to the smallest negative (or back), AF when the low
+ * nibble wraps. */
+static inline u32 flags_inc(u64 res, unsigned size)
+{
+    return (res == size_msb(size) ? FLAG_OF : 0) | ((res & 0xf) == 0 ? FLAG_AF : 0) |
+           flags_szp(res, size);
+}
+
+static inline u32 flags_dec(u64 a, u64 res, unsigned size)
+{
+    return (a == size_msb(size) ? FLAG_OF : 0) | ((a & 0xf) == 0 ? FLAG_AF : 0) |
+           flags_szp(res, size);
+}
+
 /* AND, OR, XOR, TEST: CF = OF = 0, SF ZF PF from the result; AF is undefined
  * and Intel clears it (docs/flags.md). */
 static inline u32 flags_logic(u64 res, unsigned size)

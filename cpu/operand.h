@@ -1,5 +1,6 @@
 /* Operand access for instruction handlers: registers by size, the ModRM
- * effective address, and r/m operands that are either. */
+ * effective address, r/m operands that are either, and the direct paths to
+ * memory and the 64-bit stack the hot handlers take before the general ones. */
 #ifndef RINGSIDE_CPU_OPERAND_H
 #define RINGSIDE_CPU_OPERAND_H
 

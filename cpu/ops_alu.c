@@ -81,14 +81,15 @@ static NOINLINE void alu_to_rm_any(struct cpu *cpu, const struct insn *in, unsig
     flags_set(cpu, FLAGS_STATUS, f);
 }
 
-/* register `reg` = register op b (CMP writes nothing). */
+/* reg = reg op r/m (CMP writes nothing). */
 static NOINLINE void alu_to_reg_any(struct cpu *cpu, const struct insn *in, unsigned op,
-                                    unsigned reg, unsigned size, u64 b)
+                                    unsigned size)
 {
     u32 f;
-    u64 r = alu(cpu, op, reg_get_sz(cpu, in, reg, size), b, size, &f);
+    u64 b = rm_read(cpu, in, size);
+    u64 r = alu(cpu, op, reg_get_sz(cpu, in, in->reg, size), b, size, &f);
     if (op != ALU_CMP)
-        reg_set_sz(cpu, in, reg, size, r);
+        reg_set_sz(cpu, in, in->reg, size, r);
     flags_set(cpu, FLAGS_STATUS, f);
 }
 
@@ -128,7 +129,7 @@ static ALWAYS_INLINE void alu_to_reg_rm(struct cpu *cpu, const struct insn *in, 
     } else {
         u8 *p = rm_host(cpu, in, size, TLB_READ);
         if (!p) {
-            alu_to_reg_any(cpu, in, op, in->reg, size, rm_read(cpu, in, size));
+            alu_to_reg_any(cpu, in, op, size);
             return;
         }
         b = host_load(p, size);
@@ -301,7 +302,7 @@ static ALWAYS_INLINE u64 inc_dec(u64 a, unsigned size, bool dec, u32 *flags)
 {
     a = trunc_size(a, size);
     u64 r = trunc_size(dec ? a - 1 : a + 1, size);
-    *flags = dec ? flags_sub_nc(a, 1, r, size) : flags_add_nc(a, 1, r, size);
+    *flags = dec ? flags_dec(a, r, size) : flags_inc(r, size);
     return r;
 }
 

@@ -5,6 +5,7 @@
 
 #include "cpu/exec.h"
 #include "cpu/mem.h"
+#include "msr/vendor.h"
 
 /* SDM Vol. 3A 3.5.1: descriptors live at table base + index * 8; outside
  * IA-32e mode the table base is a 32-bit linear address. */
@@ -143,7 +144,13 @@ static void check_data(struct cpu *cpu, u16 sel, struct seg *out, struct seg_des
 {
     /* SDM: a null selector loads a null (unusable) segment without a fault. */
     if (sel_is_null(sel)) {
+        struct seg old = *out;
         seg_cache_null(out, sel, 0);
+        /* AMD keeps the old base and limit (vendor quirk null_sel_clears_base). */
+        if (!cpu_vendor(cpu)->null_sel_clears_base) {
+            out->base = old.base;
+            out->limit = old.limit;
+        }
         d->lo = 0;
         return;
     }

@@ -4,5 +4,8 @@
 
 int demo_main(int argc, char **argv);
 int run_main(int argc, char **argv);
+int trace_main(int argc, char **argv);
+int vector_main(int argc, char **argv);
+int stepsys_main(int argc, char **argv);
 
 #endif

@@ -12,6 +12,9 @@ static const struct {
 } commands[] = {
     { "demo", demo_main, "run the built-in 64-bit demo program in the interpreter" },
     { "run", run_main, "boot a Multiboot kernel with the console on stdin/stdout" },
+    { "trace", trace_main, "compare traces, or export one as a timeline" },
+    { "vector", vector_main, "run single-instruction test vectors, or cut one from a trace" },
+    { "step-syscall", stepsys_main, "single-step a kernel through one system call, with register diffs" },
 };
 
 static void usage(FILE *out)

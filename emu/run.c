@@ -6,13 +6,17 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "emu/cli.h"
+#include "emu/gdbstub.h"
 #include "emu/machine.h"
 #include "emu/multiboot.h"
 #include "emu/options.h"
+#include "emu/trace.h"
+#include "msr/vendor.h"
 
 static void usage(FILE *out)
 {
@@ -24,6 +28,9 @@ static void usage(FILE *out)
             "\n"
             "options:\n"
             "%s"
+            "  --trace FILE         write a JSON Lines trace (docs/trace-format.md)\n"
+            "  --trace-events WHAT  transitions (default), instructions or all\n"
+            "  --gdb PORT           wait for gdb on 127.0.0.1:PORT (0: any free port)\n"
             "  --help               this text\n"
             "\n"
             "exit status: (v << 1) | 1 when the guest writes v to port 0xF4, 0 when it\n"
@@ -124,12 +131,38 @@ int run_main(int argc, char **argv)
 {
     struct machine_options o;
     char err[512];
+    const char *trace_path = NULL;
+    unsigned trace_events = TRACE_TRANSITIONS;
+    long gdb_port = -1; /* --gdb PORT: serve gdb instead of running freely */
     machine_options_init(&o);
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--gdb")) {
+            char *end;
+            if (i + 1 >= argc || (gdb_port = strtol(argv[i + 1], &end, 10), *end) ||
+                gdb_port < 0 || gdb_port > 65535) {
+                machine_options_free(&o);
+                return usage_error("--gdb needs a port number 0..65535");
+            }
+            i++;
+            continue;
+        }
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             machine_options_free(&o);
             return 0;
+        }
+        if (!strcmp(argv[i], "--trace") || !strcmp(argv[i], "--trace-events")) {
+            if (i + 1 >= argc) {
+                machine_options_free(&o);
+                return usage_error("--trace and --trace-events need a value");
+            }
+            if (argv[i][7] == '\0') {
+                trace_path = argv[++i];
+            } else if (!(trace_events = trace_events_parse(argv[++i]))) {
+                machine_options_free(&o);
+                return usage_error("--trace-events takes transitions, instructions or all");
+            }
+            continue;
         }
         enum opt_status s = machine_options_parse_one(&o, argc, argv, &i, err, sizeof err);
         if (s == OPT_TAKEN)
@@ -181,7 +214,30 @@ int run_main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old);
 
-    enum machine_stop stop = machine_run(m, o.max_insns);
+    if (gdb_port >= 0) {
+        struct symtab *syms = symtab_load(o.kernel, err, sizeof err);
+        int status = gdbstub_serve(m, (unsigned)gdb_port, syms);
+        symtab_free(syms);
+        sigaction(SIGINT, &old, NULL);
+        running = NULL;
+        console_flush(&con);
+        machine_free(m);
+        machine_options_free(&o);
+        return status;
+    }
+    struct tracer tr = { 0 };
+    if (trace_path && !tracer_open(&tr, trace_path, trace_events, o.kernel,
+                                   machine_options_vendor(&o)->name, err, sizeof err)) {
+        fprintf(stderr, "ringside run: %s\n", err);
+        sigaction(SIGINT, &old, NULL);
+        running = NULL;
+        machine_free(m);
+        machine_options_free(&o);
+        return 1;
+    }
+    enum machine_stop stop = trace_path ? trace_run(m, &tr, o.max_insns) : machine_run(m, o.max_insns);
+    if (trace_path && !tracer_close(&tr))
+        fprintf(stderr, "ringside run: writing the trace '%s' failed\n", trace_path);
 
     sigaction(SIGINT, &old, NULL);
     running = NULL;

@@ -200,7 +200,7 @@ static const struct msr_def msr_table[] = {
       .vendors = V_ALL, .feature = { FEAT_LM }, .field = FIELD(lstar) },
     /* Intel never enters through CSTAR but keeps what is written. */
     { .index = MSR_IA32_CSTAR, .name = "IA32_CSTAR",
-      .reset = 0, .writable = ~0ull, .flags = MSR_F_CANONICAL,
+      .reset = 0, .writable = ~0ull, .flags = MSR_F_CSTAR_ADDR,
       .vendors = V_ALL, .feature = { FEAT_LM }, .field = FIELD(cstar) },
     /* Bits 31:0 mask RFLAGS; 63:32 ignored (read 0). */
     { .index = MSR_IA32_FMASK, .name = "IA32_FMASK",
@@ -337,7 +337,8 @@ bool msr_write(struct cpu *cpu, u32 index, u64 value, const char **reason)
     }
     const struct vendor_profile *p = cpu_vendor(cpu);
     u64 writable = d->writable, ignored = d->ignored;
-    bool must_be_canonical = d->flags & MSR_F_CANONICAL;
+    bool must_be_canonical = (d->flags & MSR_F_CANONICAL) ||
+                             ((d->flags & MSR_F_CSTAR_ADDR) && p->msr_canonical_cstar);
     if (d->flags & MSR_F_SYSENTER_ADDR) {
         /* Intel SDM WRMSR: #GP for a non-canonical SYSENTER_EIP/ESP. AMD keeps
          * 32 bits and ignores the rest (no check). */

@@ -62,6 +62,7 @@
 #define MSR_F_WO             0x02u /* RDMSR is #GP */
 #define MSR_F_CANONICAL      0x04u /* a write must be a canonical address */
 #define MSR_F_SYSENTER_ADDR  0x08u /* SYSENTER_EIP/ESP: canonical check or 32 bits, by vendor */
+#define MSR_F_CSTAR_ADDR     0x10u /* CSTAR: canonical check by vendor (msr_canonical_cstar) */
 
 /* One row of the MSR table. A register's value lives either in a field of
  * struct cpu (`field`) or behind `get`/`set`; `check` adds the write rules a

@@ -121,6 +121,11 @@ struct vendor_profile {
     /* WRMSR to IA32_SYSENTER_EIP/ESP with a non-canonical value is #GP(0)
      * (Intel SDM WRMSR); false: no check (AMD). */
     bool msr_canonical_sysenter;
+    /* WRMSR to IA32_CSTAR #GPs for a non-canonical address. AMD APM Vol. 2
+     * 6.1.1: "If an RIP written by WRMSR is not in canonical form, a #GP
+     * occurs" (LSTAR and CSTAR). Intel's WRMSR #GP list names LSTAR but not
+     * CSTAR, which Intel silicon stores and never uses. */
+    bool msr_canonical_cstar;
     /* IA32_SYSENTER_EIP/ESP hold 32 bits: WRMSR drops bits 63:32 (AMD). */
     bool sysenter_msrs_32bit;
     /* CPUID 80000001h:EDX[11] (SYSCALL) reads 1 outside 64-bit mode too (AMD);

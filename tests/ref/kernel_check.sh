@@ -4,7 +4,12 @@
 #
 #   kernel_check.sh --kernel K.elf [--append TEXT] [--ringside BIN] [--qemu]
 #                   [--divergences FILE] [--expected FILE] [--timeout SECONDS]
+#                   [--vendor intel|amd] [--cpu QEMU_MODEL] [--bochs BOCHS_MODEL]
 #
+# --vendor picks ringside's profile, --cpu QEMU's model (Skylake-Client).
+# --bochs runs Bochs instead of QEMU (tests/ref/bochs_run.sh: a GRUB ISO);
+# its console is rewritten with --divergences like QEMU's, and its exit
+# status is not checked (Bochs has no exit port).
 # Each machine named runs the kernel with COM1 on stdout. Then:
 #  - every machine's exit status must be the one its own last console line
 #    calls for: "all cases done" -> 1 (the kernel wrote 0 to the exit port),
@@ -15,14 +20,16 @@
 # QEMU's console is first rewritten with --divergences: lines where QEMU is
 # known to depart from the SDM become what the SDM calls for, each with a
 # note saying why (QEMU is a peer, not the truth).
-# Exit status: 0 pass, 1 fail, 2 usage, 77 skipped (no qemu-system-x86_64).
+# Exit status: 0 pass, 1 fail, 2 usage, 77 skipped (no qemu-system-x86_64,
+# or no bochs/grub-mkrescue).
 set -u
 
 kernel="" append="" ringside="" use_qemu=0 divergences="" expected="" limit=120
+vendor="" cpu="Skylake-Client" bochs_model=""
 qemu="${QEMU:-qemu-system-x86_64}"
 
 usage() {
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -35,6 +42,9 @@ while [ $# -gt 0 ]; do
     --divergences) divergences="$2"; shift 2 ;;
     --expected) expected="$2"; shift 2 ;;
     --timeout) limit="$2"; shift 2 ;;
+    --vendor) vendor="$2"; shift 2 ;;
+    --cpu) cpu="$2"; shift 2 ;;
+    --bochs) bochs_model="$2"; use_qemu=1; shift 2 ;;
     *) echo "kernel_check: unknown argument '$1'" >&2; usage ;;
     esac
 done
@@ -43,7 +53,14 @@ done
 [ -n "$expected" ] || { [ -n "$ringside" ] && [ "$use_qemu" = 1 ]; } || usage
 [ -f "$kernel" ] || { echo "kernel_check: no kernel '$kernel' (is the build done?)" >&2; exit 1; }
 
-if [ "$use_qemu" = 1 ] && ! command -v "$qemu" >/dev/null 2>&1; then
+if [ -n "$bochs_model" ]; then
+    for tool in bochs grub-mkrescue xorriso; do
+        if ! command -v "$tool" >/dev/null 2>&1; then
+            echo "SKIP: $tool not found (Debian: make deps installs bochs and the GRUB tools)"
+            exit 77
+        fi
+    done
+elif [ "$use_qemu" = 1 ] && ! command -v "$qemu" >/dev/null 2>&1; then
     echo "SKIP: $qemu not found (Debian: apt-get install qemu-system-x86, or make deps)"
     exit 77
 fi
@@ -77,6 +94,7 @@ run() {
     tr -d '\r' <"$work/$name.raw" >"$work/$name.out"
     last="$(tail -n 1 "$work/$name.out")"
     want="$(status_for "$name" "$last")"
+    [ "$name" = qemu ] && [ -n "$bochs_model" ] && [ "$want" != none ] && want="$status"
     if [ "$status" = 124 ]; then
         fail "$name: timed out after ${limit}s"
     elif [ "$want" = none ]; then
@@ -98,7 +116,7 @@ rewrite_divergences() { # in out
     fi
     awk -v notes="$work/notes" '
         FNR == NR {
-            if (sub(/^qemu: */, "")) q = $0
+            if (sub(/^(qemu|peer): */, "")) q = $0
             else if (sub(/^sdm: */, "")) sdm[q] = $0
             else if (sub(/^why: */, "")) why[q] = $0
             next
@@ -116,13 +134,19 @@ rewrite_divergences() { # in out
 args=()
 [ -n "$append" ] && args=(--append "$append")
 
-if [ "$use_qemu" = 1 ]; then
+if [ -n "$bochs_model" ]; then
+    # The peer's console is handled under the name "qemu" below: one peer per run.
+    run qemu bash "$(dirname "$0")/bochs_run.sh" --kernel "$kernel" --model "$bochs_model" \
+        --append "$append" --work "$work/bochs"
+    rewrite_divergences "$work/qemu.out" "$work/qemu.sdm"
+elif [ "$use_qemu" = 1 ]; then
     run qemu "$qemu" -machine pc -m 128 -nodefaults -display none -no-reboot -serial stdio \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$kernel" -append "$append" \
-        -accel tcg -cpu Skylake-Client
+        -accel tcg -cpu "$cpu"
     rewrite_divergences "$work/qemu.out" "$work/qemu.sdm"
 fi
 if [ -n "$ringside" ]; then
+    [ -n "$vendor" ] && args+=(--vendor "$vendor")
     run ringside "$ringside" run "$kernel" "${args[@]}"
 fi
 
