@@ -2,7 +2,7 @@
 # fresh Debian 12 machine: it checks the build dependencies (installing them
 # with apt-get when run as root), configures with CMake, builds and runs.
 #
-#   make run            build, then run the bundled guest (for now: ringside demo)
+#   make run            build, then boot the bundled guest (guest/run-guest.sh)
 #   make test           build, then run every test with ctest
 #   make test-sanitize  the same under AddressSanitizer + UBSan, in build-asan/
 #   make bench          Release build of the benchmarks, then run them
@@ -72,10 +72,12 @@ configure: deps
 compile: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The bundled guest arrives with the Multiboot milestone; until then the
-# built-in demo program is what there is to run.
+# The bundled guest: the kernel with init and every program as Multiboot
+# modules (docs/guest.md). Exits 0 when init's summary says all passed.
+# RUN_ARGS passes ringside options, e.g. RUN_ARGS="--append pti=off".
+RUN_ARGS ?=
 run: compile
-	$(BUILD)/emu/ringside demo
+	guest/run-guest.sh $(BUILD) $(RUN_ARGS)
 
 test: compile
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

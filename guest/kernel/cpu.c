@@ -104,16 +104,19 @@ static void load_gdt(void)
 {
     struct { u16 limit; u64 base; } __attribute__((packed)) ptr = { sizeof(gdt) - 1, (u64)&gdt };
     __asm__ volatile("lgdt %0" : : "m"(ptr));
-    /* Reload CS with a far return, then the data segments. */
+    /* Reload CS with a far return, then the data segments. DS and ES hold
+     * the user data selector, as in Linux's 64-bit kernel: 64-bit mode
+     * ignores them, and IRET to ring 3 would null a DPL 0 selector (SDM
+     * Vol. 2A IRET), which a 32-bit process would then fault on. */
     __asm__ volatile("pushq %0\n\t"
                      "leaq 1f(%%rip), %%rax\n\t"
                      "pushq %%rax\n\t"
                      "lretq\n"
                      "1:\n\t"
-                     "mov %1, %%ds\n\t"
-                     "mov %1, %%es\n\t"
                      "mov %1, %%ss\n\t"
-                     : : "i"((u64)KERNEL_CS), "r"((u16)KERNEL_DS) : "rax", "memory");
+                     "mov %2, %%ds\n\t"
+                     "mov %2, %%es\n\t"
+                     : : "i"((u64)KERNEL_CS), "r"((u16)KERNEL_DS), "r"((u16)USER_DS) : "rax", "memory");
     __asm__ volatile("ltr %0" : : "r"((u16)TSS_SEL));
 }
 

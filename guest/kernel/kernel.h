@@ -92,6 +92,7 @@
 #define PTE_PCD  (1 << 4)
 #define PTE_PS   (1 << 7)
 #define PTE_G    (1 << 8)
+#define PTE_SHARED (1 << 9) /* software (AVL): a frame the process does not own (vDSO) */
 #define PTE_NX   (1ULL << 63)
 #define PTE_ADDR 0x000ffffffffff000ULL
 
@@ -347,9 +348,10 @@ extern u64 kernel_pgd;
 
 /* proc.c */
 extern struct proc procs[NPROC];
-#define NMODULES 16
+#define NMODULES 32
 extern struct module modules[NMODULES];
 extern int nmodules;
+extern const char *kernel_cmdline;
 struct proc *myproc(void);
 int proc_spawn(int module, int ppid);
 _Noreturn void proc_exit(int status);

@@ -28,6 +28,7 @@ void kmain(u32 magic, u32 mbi_phys)
     (void)magic; /* boot.S checked it */
     const struct mb_info *mbi = P2V(mbi_phys);
     const char *cmdline = (mbi->flags & MBI_CMDLINE) ? (const char *)P2V(mbi->cmdline) : "";
+    kernel_cmdline = cmdline;
     kprintf("ringside guest kernel\n");
     cpu_init();
 

@@ -13,6 +13,7 @@ int nmodules;
 static struct context *sched_context;
 static int next_pid = 1;
 bool run_all;      /* kernel command line "runall" */
+const char *kernel_cmdline = "";
 int run_all_next;
 static u64 random_seed = 0x2545f4914f6cdd1dULL;
 
@@ -124,7 +125,7 @@ static u64 next_random(void)
 
 /* The initial stack (Linux create_elf_tables): from the top, the strings
  * and AT_RANDOM's 16 bytes, then 16-byte aligned: argc, argv[], NULL,
- * envp[] (empty), NULL, the aux vector ending in AT_NULL. Words are 4 bytes
+ * envp[], NULL, the aux vector ending in AT_NULL. Words are 4 bytes
  * for a 32-bit program. */
 static int build_stack(struct proc *p, const struct elf_info *info, const char *cmdline, u64 *sp_out)
 {
@@ -138,30 +139,40 @@ static int build_stack(struct proc *p, const struct elf_info *info, const char *
     u64 platform_at = sp;
     vm_write(p, sp, platform, strlen(platform) + 1);
 
-    /* argv from the module string, split at spaces; argv[0] is the name. */
-    enum { MAX_ARGS = 16 };
-    u64 argv[MAX_ARGS];
-    int argc = 0;
-    const char *s = cmdline;
-    while (*s && argc < MAX_ARGS) {
-        while (*s == ' ')
-            s++;
-        if (!*s)
-            break;
-        const char *w = s;
-        while (*s && *s != ' ')
-            s++;
-        if (argc == 0) { /* the program's name: the file name without its directories */
-            for (const char *q = w; q < s; q++)
-                if (*q == '/')
-                    w = q + 1;
+    /* argv from the module string, split at spaces; argv[0] is the name.
+     * envp: the NAME=VALUE words of the kernel command line that are not
+     * the kernel's own options (Linux hands those to init the same way). */
+    enum { MAX_ARGS = 64, MAX_ENV = 16 };
+    u64 argv[MAX_ARGS], envp[MAX_ENV];
+    int argc = 0, envc = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const char *s = pass == 0 ? cmdline : kernel_cmdline;
+        while (*s) {
+            while (*s == ' ')
+                s++;
+            if (!*s)
+                break;
+            const char *w = s;
+            bool has_eq = false;
+            while (*s && *s != ' ')
+                has_eq |= *s++ == '=';
+            if (pass == 0 && argc == 0) { /* the program's name: no directories */
+                for (const char *q = w; q < s; q++)
+                    if (*q == '/')
+                        w = q + 1;
+            }
+            if (pass == 0 ? argc >= MAX_ARGS : (!has_eq || !strncmp(w, "pti=", 4) || envc >= MAX_ENV))
+                continue;
+            u64 n = (u64)(s - w);
+            sp -= n + 1;
+            char zero = 0;
+            vm_write(p, sp, w, n);
+            vm_write(p, sp + n, &zero, 1);
+            if (pass == 0)
+                argv[argc++] = sp;
+            else
+                envp[envc++] = sp;
         }
-        u64 n = (u64)(s - w);
-        sp -= n + 1;
-        char zero = 0;
-        vm_write(p, sp, w, n);
-        vm_write(p, sp + n, &zero, 1);
-        argv[argc++] = sp;
     }
     sp = ALIGN_DOWN(sp, 16) - 16;
     u64 random_at = sp;
@@ -198,7 +209,7 @@ static int build_stack(struct proc *p, const struct elf_info *info, const char *
     AUX(AT_PLATFORM, platform_at);
     AUX(AT_NULL, 0);
 #undef AUX
-    u64 words = 1 + (u64)argc + 1 + 1 + (u64)n;
+    u64 words = 1 + (u64)argc + 1 + (u64)envc + 1 + (u64)n;
     u64 ws = info->is32 ? 4 : 8;
     sp = ALIGN_DOWN(sp - words * ws, 16);
     u64 w = sp;
@@ -207,7 +218,9 @@ static int build_stack(struct proc *p, const struct elf_info *info, const char *
     for (int i = 0; i < argc; i++)
         PUT(argv[i]);
     PUT(0); /* argv's NULL */
-    PUT(0); /* envp: empty */
+    for (int i = 0; i < envc; i++)
+        PUT(envp[i]);
+    PUT(0); /* envp's NULL */
     for (int i = 0; i < n; i++)
         PUT(aux[i]);
 #undef PUT

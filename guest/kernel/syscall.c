@@ -639,6 +639,8 @@ static syscall_fn *const syscall_table_32[] = {
     [__NR32_set_tid_address] = sys_set_tid_address,
     [__NR32_clock_gettime] = sys_clock_gettime32,
     [__NR32_getcpu] = sys_getcpu,
+    [__NR_ringside_spawn] = sys_ringside_spawn, /* the guest's own, same numbers */
+    [__NR_ringside_wait] = sys_ringside_wait,
 };
 #define NSYSCALLS_32 (sizeof(syscall_table_32) / sizeof(syscall_table_32[0]))
 
@@ -666,7 +668,7 @@ void do_syscall_32(struct trapframe *tf)
     if (nr < NSYSCALLS_32 && syscall_table_32[nr])
         r = syscall_table_32[nr](tf->rbx & 0xffffffff, tf->rcx & 0xffffffff, tf->rdx & 0xffffffff,
                                  tf->rsi & 0xffffffff, tf->rdi & 0xffffffff, tf->rbp & 0xffffffff);
-    tf->rax = (u64)(u32)r;
+    tf->rax = (u64)r; /* as Linux stores it; a 32-bit process sees EAX */
 }
 
 /* The legacy vsyscall page (Linux arch/x86/entry/vsyscall/vsyscall_64.c,

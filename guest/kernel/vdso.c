@@ -42,10 +42,10 @@ u64 vdso_base_for(struct proc *p, u64 *sysinfo)
     char *end = is32 ? vdso32_end : vdso64_end;
     u64 base = is32 ? VDSO_BASE32 : VDSO_BASE;
     u64 size = ALIGN_UP((u64)(end - start), PAGE_SIZE);
-    if (!vm_map(p, base - PAGE_SIZE, V2P(vdata), PTE_P | PTE_U))
+    if (!vm_map(p, base - PAGE_SIZE, V2P(vdata), PTE_P | PTE_U | PTE_SHARED))
         return 0;
     for (u64 off = 0; off < size; off += PAGE_SIZE)
-        if (!vm_map(p, base + off, V2P(start + off), PTE_P | PTE_U))
+        if (!vm_map(p, base + off, V2P(start + off), PTE_P | PTE_U | PTE_SHARED))
             return 0;
     struct vma *v = NULL;
     for (int i = 0; i < NVMA && !v; i++)

@@ -137,7 +137,7 @@ void vm_unmap(struct proc *p, u64 va, bool free_frame)
     u64 *pte = vm_walk(p->pgd, va, false);
     if (!pte || !(*pte & PTE_P))
         return;
-    if (free_frame)
+    if (free_frame && !(*pte & PTE_SHARED))
         kfree(P2V(*pte & PTE_ADDR));
     *pte = 0;
     flush_page(va);
@@ -182,7 +182,8 @@ static void free_level(u64 *table, int level)
         void *next = P2V(table[i] & PTE_ADDR);
         if (level > 0)
             free_level(next, level - 1);
-        kfree(next);
+        if (!(table[i] & PTE_SHARED))
+            kfree(next);
     }
 }
 

@@ -97,10 +97,63 @@ static int run_fault(const char *what)
     return 1;
 }
 
+/* `probe spin NAME`: three rounds, each a busy loop (no system call but
+ * the clock read) until 30 ms of guest time have passed since it began.
+ * Two spinners started together finish round by round in turn only if the
+ * timer preempts them. */
+static int run_spin(const char *name)
+{
+    for (int round = 0; round < 3; round++) {
+        struct guest_timespec t0, t;
+        SC2(__NR_clock_gettime, CLOCK_MONOTONIC, &t0);
+        do
+            SC2(__NR_clock_gettime, CLOCK_MONOTONIC, &t);
+        while ((t.tv_sec - t0.tv_sec) * 1000000000 + (t.tv_nsec - t0.tv_nsec) < 30000000);
+        puts_("probe: spin ");
+        puts_(name);
+        puts_(" round ");
+        putnum(round);
+        puts_("\n");
+    }
+    return 0;
+}
+
+/* `probe spawn`: start every other module at once, then wait for each. */
+static int run_spawn(void)
+{
+    i64 pids[16];
+    int n = 0;
+    for (int i = 1; i < 16; i++) {
+        i64 pid = SC1(__NR_ringside_spawn, i);
+        if (pid == -ENOENT)
+            break;
+        pids[n++] = pid;
+    }
+    check("spawn-enoent-after-last", SC1(__NR_ringside_spawn, n + 1), -ENOENT);
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        int status = -1;
+        i64 r = sc(__NR_ringside_wait, pids[i], (i64)&status, 0, 0, 0, 0);
+        puts_("probe: child ");
+        putnum(i + 1);
+        puts_(" status ");
+        putnum(status);
+        puts_("\n");
+        bad |= r != pids[i] || status != 0;
+    }
+    check("wait-echild", sc(__NR_ringside_wait, 999, 0, 0, 0, 0, 0), -ECHILD);
+    check("children", bad, 0);
+    return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv, char **envp, u64 *auxv);
 int main(int argc, char **argv, char **envp, u64 *auxv)
 {
     (void)envp;
+    if (argc > 2 && streq(argv[1], "spin"))
+        return run_spin(argv[2]);
+    if (argc > 1 && streq(argv[1], "spawn"))
+        return run_spawn();
     if (argc > 1)
         return run_fault(argv[1]);
     check("argv0", streq(argv[0], "probe"), 1);

@@ -22,7 +22,8 @@ __kernel_vsyscall:              /* at VDSO32_KERNEL_VSYSCALL (vdso32.ld) */
     sysenter
 2:  mov (%esp), %ebp
     int $0x80
-    .org VDSO32_SYSENTER_RETURN - VDSO32_KERNEL_VSYSCALL
+    jmp __vdso_sysenter_return
+    .org VDSO32_SYSENTER_RETURN - VDSO32_KERNEL_VSYSCALL, 0xcc
     .globl __vdso_sysenter_return
 __vdso_sysenter_return:         /* SYSENTER returns here; INT 0x80 falls in */
     pop %ebp
