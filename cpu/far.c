@@ -4,6 +4,7 @@
  * raise #GP: ringside does not implement hardware task switching. */
 #include "cpu/far.h"
 
+#include "cpu/event.h"
 #include "cpu/exec.h"
 #include "cpu/mem.h"
 #include "cpu/operand.h"
@@ -224,6 +225,27 @@ void op_jmpf_Ap(struct cpu *cpu, const struct insn *in)
     far_transfer(cpu, (u16)in->imm2, in->imm, in->opsize, false);
 }
 
+/* EV_FAR: a far CALL/JMP/RET that changed privilege (through a call gate,
+ * or a far RET to an outer ring). Only under CPU_OBSERVED. */
+static bool far_event_begin(const struct cpu *cpu, struct cpu_event *ev)
+{
+    if (!CPU_OBSERVED(cpu))
+        return false;
+    *ev = (struct cpu_event){ .kind = EV_FAR };
+    event_capture(cpu, &ev->before);
+    return true;
+}
+
+static void far_event_end(struct cpu *cpu, struct cpu_event *ev, bool watched)
+{
+    static const char *const slot[] = { "RSP0", "RSP1", "RSP2" };
+    if (!watched || ev->before.cpl == cpu->cpl)
+        return;
+    if (cpu->cpl < ev->before.cpl)
+        ev->stack = slot[cpu->cpl];
+    event_emit(cpu, ev);
+}
+
 /* The operand size of an indirect far JMP/CALL: REX.W selects m16:64 on
  * Intel; AMD ignores it and reads m16:32 (vendor quirk far_ptr_m16_64). */
 static struct insn far_mem_form(const struct cpu *cpu, const struct insn *in)
@@ -238,23 +260,32 @@ void op_jmpf_Mp(struct cpu *cpu, const struct insn *in)
 {
     u64 off;
     u16 sel;
+    struct cpu_event ev;
+    bool watched = far_event_begin(cpu, &ev);
     struct insn f = far_mem_form(cpu, in);
     far_read_pointer(cpu, &f, &off, &sel);
     far_transfer(cpu, sel, off, f.opsize, false);
+    far_event_end(cpu, &ev, watched);
 }
 
 void op_callf_Ap(struct cpu *cpu, const struct insn *in)
 {
+    struct cpu_event ev;
+    bool watched = far_event_begin(cpu, &ev);
     far_transfer(cpu, (u16)in->imm2, in->imm, in->opsize, true);
+    far_event_end(cpu, &ev, watched);
 }
 
 void op_callf_Mp(struct cpu *cpu, const struct insn *in)
 {
     u64 off;
     u16 sel;
+    struct cpu_event ev;
+    bool watched = far_event_begin(cpu, &ev);
     struct insn f = far_mem_form(cpu, in);
     far_read_pointer(cpu, &f, &off, &sel);
     far_transfer(cpu, sel, off, f.opsize, true);
+    far_event_end(cpu, &ev, watched);
 }
 
 /* ---- Far RET ---- */
@@ -368,10 +399,16 @@ static void far_ret(struct cpu *cpu, unsigned opsize, u16 release)
 
 void op_retf(struct cpu *cpu, const struct insn *in)
 {
+    struct cpu_event ev;
+    bool watched = far_event_begin(cpu, &ev);
     far_ret(cpu, in->opsize, 0);
+    far_event_end(cpu, &ev, watched);
 }
 
 void op_retf_Iw(struct cpu *cpu, const struct insn *in)
 {
+    struct cpu_event ev;
+    bool watched = far_event_begin(cpu, &ev);
     far_ret(cpu, in->opsize, (u16)in->imm);
+    far_event_end(cpu, &ev, watched);
 }

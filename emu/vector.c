@@ -555,8 +555,10 @@ json_t *vector_from_trace(const char *path, u64 n, char *err, size_t errlen)
         } else if (kind && !strcmp(kind, "insn") && ic == n) {
             insn = json_incref(j);
         }
+        /* `kind` points into j: decide before letting j go. */
+        bool past = kind && !strcmp(kind, "insn") && ic > n;
         json_decref(j);
-        if (kind && !strcmp(kind, "insn") && ic > n)
+        if (past)
             break;
     }
     free(line);

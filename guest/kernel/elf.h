@@ -16,6 +16,7 @@
 #define PF_R 4
 #define SHT_SYMTAB 2
 #define SHT_DYNSYM 11
+#define STT_FUNC 2
 
 struct elf64_ehdr {
     u32 magic;

@@ -273,6 +273,7 @@ struct proc {
     int ppid;
     char name[PROC_NAME];
     bool compat;            /* a 32-bit program */
+    int module;             /* the Multiboot module it was loaded from */
     u64 pgd;                /* physical address of the kernel/user pair */
     u16 pcid;
     u8 *kstack;             /* bottom of its kernel stack */
@@ -355,7 +356,7 @@ extern const char *kernel_cmdline;
 struct proc *myproc(void);
 int proc_spawn(int module, int ppid);
 _Noreturn void proc_exit(int status);
-void proc_kill(struct proc *p, int sig, const char *why);
+const char *proc_symbol(const struct proc *p, u64 addr, u64 *offset);
 void yield(void);
 void sleep_until_wakeup(void);
 void wakeup_sleepers(void);
@@ -374,7 +375,7 @@ void ret_to_user(void);
 extern char isr_stubs[];
 
 /* symbols of the linker script */
-extern char __entry_start[], __entry_end[], __bss_start[], __bss_end[], __kernel_end[];
+extern char __bss_start[], __bss_end[], __kernel_end[];
 
 #endif /* __ASSEMBLER__ */
 #endif

@@ -65,6 +65,9 @@ void kmain(u32 magic, u32 mbi_phys)
             cpu0.pcid ? "on" : "off");
     run_all = strstr_word(cmdline, "runall") != NULL;
 
+    /* "crashtest": a kernel-mode #PF on purpose, to show the panic report. */
+    if (strstr_word(cmdline, "crashtest"))
+        *(volatile u64 *)0xffffc00000000000 = 1;
     vdso_init();
     apic_timer_init();
     kprintf("kernel: %d module%s\n", nmodules, nmodules == 1 ? "" : "s");

@@ -246,6 +246,7 @@ int proc_spawn(int index, int ppid)
     p->pid = next_pid++;
     p->ppid = ppid;
     p->pcid = (u16)(p->pid & 0x7ff);
+    p->module = index;
     const struct module *m = &modules[index];
     const char *name = m->cmdline, *end = m->cmdline;
     while (*end && *end != ' ')
@@ -291,6 +292,52 @@ int proc_spawn(int index, int ppid)
     p->context->rip = (u64)ret_to_user;
     p->state = P_RUNNABLE;
     return p->pid;
+}
+
+/* The function of p's program that holds `addr`, from the module's ELF
+ * symbol table (when it was not stripped); NULL if none does. */
+const char *proc_symbol(const struct proc *p, u64 addr, u64 *offset)
+{
+    const struct module *m = &modules[p->module];
+    const u8 *img = P2V(m->start);
+    u64 size = m->end - m->start;
+    const struct elf64_ehdr *eh = (const void *)img;
+    const struct elf32_ehdr *eh32 = (const void *)img;
+    bool is32 = eh->cls == ELFCLASS32;
+    u64 shoff = is32 ? eh32->shoff : eh->shoff;
+    u64 shnum = is32 ? eh32->shnum : eh->shnum;
+    u64 shsize = is32 ? sizeof(struct elf32_shdr) : sizeof(struct elf64_shdr);
+    if (!shoff || shoff + shnum * shsize > size)
+        return NULL;
+    for (u64 i = 0; i < shnum; i++) {
+        const u8 *sh = img + shoff + i * shsize;
+        u32 type = is32 ? ((const struct elf32_shdr *)sh)->type : ((const struct elf64_shdr *)sh)->type;
+        if (type != SHT_SYMTAB)
+            continue;
+        u64 symoff = is32 ? ((const struct elf32_shdr *)sh)->offset : ((const struct elf64_shdr *)sh)->offset;
+        u64 symsize = is32 ? ((const struct elf32_shdr *)sh)->size : ((const struct elf64_shdr *)sh)->size;
+        u32 link = is32 ? ((const struct elf32_shdr *)sh)->link : ((const struct elf64_shdr *)sh)->link;
+        if (link >= shnum || symoff + symsize > size)
+            return NULL;
+        const u8 *strsh = img + shoff + link * shsize;
+        u64 stroff = is32 ? ((const struct elf32_shdr *)strsh)->offset : ((const struct elf64_shdr *)strsh)->offset;
+        u64 strsize = is32 ? ((const struct elf32_shdr *)strsh)->size : ((const struct elf64_shdr *)strsh)->size;
+        if (stroff + strsize > size)
+            return NULL;
+        u64 esize = is32 ? sizeof(struct elf32_sym) : sizeof(struct elf64_sym);
+        for (u64 off = 0; off + esize <= symsize; off += esize) {
+            const u8 *sym = img + symoff + off;
+            u64 value = is32 ? ((const struct elf32_sym *)sym)->value : ((const struct elf64_sym *)sym)->value;
+            u64 ssize = is32 ? ((const struct elf32_sym *)sym)->size : ((const struct elf64_sym *)sym)->size;
+            u8 info = is32 ? ((const struct elf32_sym *)sym)->info : ((const struct elf64_sym *)sym)->info;
+            u32 name = is32 ? ((const struct elf32_sym *)sym)->name : ((const struct elf64_sym *)sym)->name;
+            if ((info & 0xf) != STT_FUNC || addr < value || addr - value >= ssize || name >= strsize)
+                continue;
+            *offset = addr - value;
+            return (const char *)img + stroff + name;
+        }
+    }
+    return NULL;
 }
 
 static void wakeup_parent(struct proc *child)

@@ -311,8 +311,12 @@ SYSCALL(mmap)
         return -EINVAL;
     u64 start;
     if (a3 & MAP_FIXED) {
-        if ((a0 & (PAGE_SIZE - 1)) || a0 >= USER_TOP || len > USER_TOP - a0 || a0 < PAGE_SIZE)
+        if ((a0 & (PAGE_SIZE - 1)) || a0 < PAGE_SIZE)
             return -EINVAL;
+        /* Never the last page below 2^47: a SYSCALL ending there would
+         * return to a non-canonical RIP (Linux's TASK_SIZE_MAX). */
+        if (a0 >= USER_TOP || len > USER_TOP - a0)
+            return -ENOMEM;
         start = a0;
         if (!vma_split_at(p, start) || !vma_split_at(p, start + len))
             return -ENOMEM;
@@ -569,6 +573,18 @@ SYSCALL(clock_gettime32)
     return copy_to_user(myproc(), a1, &t, sizeof(t)) ? 0 : -EFAULT;
 }
 
+SYSCALL(clock_getres32)
+{
+    UNUSED_ARGS();
+    struct guest_timespec ts;
+    if (clock_read(a0, &ts))
+        return -EINVAL;
+    struct guest_timespec32 t = { 0, (i32)TICK_NS };
+    if (a1 && !copy_to_user(myproc(), a1, &t, sizeof(t)))
+        return -EFAULT;
+    return 0;
+}
+
 SYSCALL(writev32)
 {
     UNUSED_ARGS();
@@ -638,6 +654,7 @@ static syscall_fn *const syscall_table_32[] = {
     [__NR32_exit_group] = sys_exit,
     [__NR32_set_tid_address] = sys_set_tid_address,
     [__NR32_clock_gettime] = sys_clock_gettime32,
+    [__NR32_clock_getres] = sys_clock_getres32,
     [__NR32_getcpu] = sys_getcpu,
     [__NR_ringside_spawn] = sys_ringside_spawn, /* the guest's own, same numbers */
     [__NR_ringside_wait] = sys_ringside_wait,

@@ -110,5 +110,9 @@ void trap(struct trapframe *tf)
     /* "kernel: killed NAME (pid N), signal S" then the exception's details. */
     kprintf("kernel: killed %s (pid %d), signal %d: ", p->name, p->pid, sig);
     report("user exception", tf);
+    u64 off;
+    const char *fn = proc_symbol(p, tf->rip, &off);
+    if (fn)
+        kprintf("kernel:   at %s+0x%lx\n", fn, off);
     proc_exit(128 + sig);
 }

@@ -9,9 +9,9 @@
 # wrote 0 to the exit port), equal FILE if given, match every ERE, and have
 # a line matching ERE1 before one matching ERE2 for each --before. With
 # --qemu-compare the same boot runs under qemu-system-x86_64 too (TCG, an
-# Intel model) and both consoles, masked, must be equal; status 77 (skip) when
-# QEMU is missing. Masked: time=<digits> values and the PCID line (QEMU's TCG
-# offers no PCID).
+# Intel model) and both consoles, masked (mask.sed; QEMU's own departures
+# from the SDM rewritten first, qemu-divergences.sed), must be equal; status
+# 77 (skip) when QEMU is missing.
 set -u
 ringside= kernel= append= status=1 expected= qemu=0
 modules=() opts=() greps=() befores=()
@@ -85,9 +85,9 @@ timeout 300 qemu-system-x86_64 -machine pc -m 128 -nodefaults -display none -no-
     -kernel "$kernel" -initrd "$qemu_initrd" -append "$append" </dev/null 2>/dev/null |
     tr -d '\r' >"$tmp/qemu"
 qstatus=${PIPESTATUS[0]}
-mask() { sed -E 's/time=[0-9]+(\.[0-9]+)?/time=T/g; s/PCIDs (on|off)/PCIDs -/'; }
-mask <"$tmp/out" >"$tmp/out.m"
-mask <"$tmp/qemu" >"$tmp/qemu.m"
+here=$(dirname "$0")
+sed -E -f "$here/mask.sed" <"$tmp/out" >"$tmp/out.m"
+sed -E -f "$here/qemu-divergences.sed" -f "$here/mask.sed" <"$tmp/qemu" >"$tmp/qemu.m"
 if [ "$qstatus" != "$status" ]; then
     echo "boot_check: QEMU exit status $qstatus, expected $status"
     fail=1

@@ -196,6 +196,11 @@ int main(int argc, char **argv, char **envp, u64 *auxv)
     check("munmap", SC2(__NR_munmap, m, 8192), 0);
     check("write-after-munmap", SC3(__NR_write, 1, m, 1), -EFAULT);
     check("mmap-shared-einval", sc(__NR_mmap, 0, 4096, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0), -EINVAL);
+    check("mmap-fixed-last-page", sc(__NR_mmap, 0x7ffffffff000, 4096, PROT_READ | PROT_EXEC,
+                                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), -ENOMEM);
+    i64 f = sc(__NR_mmap, 0x10000000, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    check("mmap-fixed", f, 0x10000000);
+    ((volatile char *)f)[0] = 1;
     u64 fs = 0;
     check("arch_prctl-set-fs", SC2(__NR_arch_prctl, ARCH_SET_FS, bss_buf), 0);
     check("arch_prctl-get-fs", SC2(__NR_arch_prctl, ARCH_GET_FS, &fs) == 0 && fs == (u64)bss_buf, 1);
