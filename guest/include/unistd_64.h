@@ -50,9 +50,14 @@
  *                                         -ENOENT when there is no such module.
  *   ringside_wait(long pid, int *status)  block until that child exits; returns pid
  *                                         and stores its exit code (128 + signal
- *                                         number when the kernel killed it). */
+ *                                         number when the kernel killed it).
+ *   ringside_entries(void)                how many times this process entered the
+ *                                         kernel synchronously (system calls and
+ *                                         exceptions) before this call: a program
+ *                                         can count the transitions a path costs. */
 #define __NR_ringside_spawn  500
 #define __NR_ringside_wait   501
+#define __NR_ringside_entries 502
 
 /* arch_prctl codes (arch/x86/include/uapi/asm/prctl.h). */
 #define ARCH_SET_GS 0x1001

@@ -286,6 +286,7 @@ struct proc {
     u64 wake_tick;          /* nanosleep */
     int wait_pid;           /* ringside_wait: the child waited for */
     int exit_status;
+    u64 entries;            /* synchronous entries from ring 3: system calls, exceptions */
     struct vma vma[NVMA];
 };
 

@@ -193,6 +193,12 @@ SYSCALL(ringside_wait)
     return r;
 }
 
+SYSCALL(ringside_entries)
+{
+    UNUSED_ARGS();
+    return (i64)myproc()->entries - 1; /* not counting this call */
+}
+
 SYSCALL(uname)
 {
     UNUSED_ARGS();
@@ -504,6 +510,7 @@ static syscall_fn *const syscall_table_64[] = {
     [__NR_getcpu] = sys_getcpu,
     [__NR_ringside_spawn] = sys_ringside_spawn,
     [__NR_ringside_wait] = sys_ringside_wait,
+    [__NR_ringside_entries] = sys_ringside_entries,
 };
 #define NSYSCALLS_64 (sizeof(syscall_table_64) / sizeof(syscall_table_64[0]))
 
@@ -529,6 +536,7 @@ static bool sysret_ok(const struct trapframe *tf)
 bool do_syscall_64(struct trapframe *tf)
 {
     u64 nr = tf->error; /* orig_rax */
+    myproc()->entries++;
     if (nr < NSYSCALLS_64 && syscall_table_64[nr])
         tf->rax = (u64)syscall_table_64[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
     else
@@ -658,6 +666,7 @@ static syscall_fn *const syscall_table_32[] = {
     [__NR32_getcpu] = sys_getcpu,
     [__NR_ringside_spawn] = sys_ringside_spawn, /* the guest's own, same numbers */
     [__NR_ringside_wait] = sys_ringside_wait,
+    [__NR_ringside_entries] = sys_ringside_entries,
 };
 #define NSYSCALLS_32 (sizeof(syscall_table_32) / sizeof(syscall_table_32[0]))
 
@@ -666,6 +675,7 @@ static syscall_fn *const syscall_table_32[] = {
 void do_syscall_32(struct trapframe *tf)
 {
     struct proc *p = myproc();
+    p->entries++;
     if (tf->vector == T_SYSENTER) {
         /* __kernel_vsyscall pushed ECX, EDX, EBP and moved ESP to EBP: the
          * sixth argument is at the top of that stack, and the return is to

@@ -102,6 +102,7 @@ void trap(struct trapframe *tf)
     }
     if (!from_user || !p)
         kernel_fault(tf);
+    p->entries++;
     /* The legacy vsyscall page is not mapped: a call there is a #PF the
      * kernel emulates (Linux's vsyscall=emulate... here as in xonly mode). */
     if (tf->vector == T_PF && vsyscall_emulate(tf))

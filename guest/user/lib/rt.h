@@ -78,6 +78,7 @@ long uname(struct guest_utsname *u);
  * the other modules. */
 long ringside_spawn(long index);
 long ringside_wait(long pid, int *status);
+long ringside_entries(void); /* -1 with ENOSYS outside the bundled guest kernel */
 
 /* The aux vector: the value for `type`, or 0 with errno = ENOENT. */
 unsigned long getauxval(unsigned long type);

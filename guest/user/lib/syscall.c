@@ -53,7 +53,8 @@ static long int80_number(long nr64)
     for (size_t i = 0; i < sizeof int80_numbers / sizeof int80_numbers[0]; i++)
         if (int80_numbers[i].nr64 == nr64)
             return int80_numbers[i].nr32;
-    if (nr64 == __NR_ringside_spawn || nr64 == __NR_ringside_wait)
+    if (nr64 == __NR_ringside_spawn || nr64 == __NR_ringside_wait ||
+        nr64 == __NR_ringside_entries)
         return nr64;    /* ringside's own numbers are the same in both tables */
     return RT_NR32_NONE;
 }
@@ -204,6 +205,11 @@ long time(long *t)
 long ringside_spawn(long index)
 {
     return rt_result(rt_syscall6(__NR_ringside_spawn, index, 0, 0, 0, 0, 0));
+}
+
+long ringside_entries(void)
+{
+    return rt_result(rt_syscall6(__NR_ringside_entries, 0, 0, 0, 0, 0, 0));
 }
 
 long ringside_wait(long pid, int *status)
