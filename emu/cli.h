@@ -7,5 +7,6 @@ int run_main(int argc, char **argv);
 int trace_main(int argc, char **argv);
 int vector_main(int argc, char **argv);
 int stepsys_main(int argc, char **argv);
+int debug_main(int argc, char **argv);
 
 #endif

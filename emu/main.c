@@ -15,6 +15,7 @@ static const struct {
     { "trace", trace_main, "compare traces, or export one as a timeline" },
     { "vector", vector_main, "run single-instruction test vectors, or cut one from a trace" },
     { "step-syscall", stepsys_main, "single-step a kernel through one system call, with register diffs" },
+    { "debug", debug_main, "boot a kernel under the interactive monitor (or --batch FILE)" },
 };
 
 static void usage(FILE *out)

@@ -26,7 +26,22 @@ bool symtab_add(struct symtab *t, const char *name, u64 addr, u64 size, bool fun
     return true;
 }
 
-/* By address; at one address a function comes first, then a sized symbol,
+/* A name the linker makes up, not the program: __bss_start, _end, _edata,
+ * etext and their kin (anything starting with "__" counts). */
+static bool linker_name(const char *n)
+{
+    static const char *const names[] = { "_end", "end", "_edata", "edata", "_etext", "etext" };
+    if (!strncmp(n, "__", 2))
+        return true;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(n, names[i]))
+            return true;
+    return false;
+}
+
+/* By address; at one address the symbol to name it by comes first: a
+ * function, then a data object (pml4 over an untyped __bss_start at the
+ * same place), then a program's name over a linker's, then a sized symbol,
  * then by name, so lookups are deterministic. */
 static int cmp_sym(const void *pa, const void *pb)
 {
@@ -35,6 +50,11 @@ static int cmp_sym(const void *pa, const void *pb)
         return a->addr < b->addr ? -1 : 1;
     if (a->func != b->func)
         return a->func ? -1 : 1;
+    if (a->object != b->object)
+        return a->object ? -1 : 1;
+    bool la = linker_name(a->name), lb = linker_name(b->name);
+    if (la != lb)
+        return la ? 1 : -1;
     if ((a->size != 0) != (b->size != 0))
         return a->size ? -1 : 1;
     return strcmp(a->name, b->name);
@@ -76,6 +96,7 @@ static bool load_section(struct symtab *t, Elf *e, Elf_Scn *scn, const GElf_Shdr
             continue;
         if (!symtab_add(t, name, s.st_value, s.st_size, type == STT_FUNC))
             return false;
+        t->sym[t->n - 1].object = type == STT_OBJECT;
     }
     return true;
 }

@@ -13,6 +13,7 @@ struct symbol {
     u64 size;   /* st_size, 0 for an assembly label */
     char *name; /* owned by the table */
     bool func;  /* STT_FUNC */
+    bool object; /* STT_OBJECT (symtab_load sets it; symtab_add leaves it false) */
 };
 
 struct symtab {
