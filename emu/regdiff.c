@@ -77,8 +77,13 @@ char *cr3_label(const struct symtab *syms, u64 cr3, char *buf, size_t len)
     u64 off, root = cr3 & 0x000ffffffffff000ull;
     const struct symbol *s = symtab_find(syms, root, &off);
     buf[0] = 0;
-    if (!s || off >= PAGE_SIZE)
+    if (!s || off >= PAGE_SIZE) {
+        /* No symbol names the root (page tables allocated at run time): a
+         * KPTI kernel pairs its trees as Linux does, the user tree 4 KiB above
+         * the kernel one (PTI_USER_PGTABLE_BIT, bit 12 of CR3). */
+        snprintf(buf, len, "(%s tree by CR3 bit 12)", (cr3 & 0x1000) ? "user" : "kernel");
         return buf;
+    }
     char lower[128];
     size_t i;
     for (i = 0; s->name[i] && i + 1 < sizeof lower; i++)

@@ -84,6 +84,12 @@ static void print_event(const struct watch *w, const struct cpu_event *ev, const
  * not switch stacks: the entry code loads RSP). */
 static void brief_stack(const struct watch *w, u64 old, u64 new)
 {
+    /* Entry code may borrow RSP as a scratch register while every other one
+     * still holds user values (Linux's SWITCH_TO_KERNEL_CR3 does: mov rsp,
+     * cr3 / and / bts): a stack pointer is 8-byte aligned, such values rarely
+     * are, and none of them is a stack switch. */
+    if (new % 8)
+        return;
     const char *slot = tss_slot_holding(w->cpu, new);
     fprintf(w->o->out, "%s== stack switch 0x%" PRIx64 " -> 0x%" PRIx64 "%s%s%s\n",
             w->o->color ? C_EVENT : "", old, new, slot ? " from " : "", slot ? slot : "",

@@ -1,7 +1,8 @@
 /* The test kernels' shared constants and interfaces (tests/kernels/common):
  * Multiboot, control registers, page-table bits, the exit ports, the trap
- * frame and the recovery table. Each kernel's own header includes this one
- * and adds its GDT layout (SEL_*, GDT_ENTRIES), KERNEL_NAME and BOOT_PDE_US.
+ * frame, the recovery table, and the TSS, gate and descriptor layouts. Each
+ * kernel's own header includes this one and adds its GDT layout (SEL_*,
+ * GDT_ENTRIES), KERNEL_NAME and BOOT_PDE_US.
  * Kept apart from the emulator's headers on purpose (DESIGN.md, "The
  * guest"): one wrong constant must not hide in both. */
 #ifndef TESTKERNEL_COMMON_H
@@ -147,6 +148,75 @@ static inline u64 rdmsr(u32 msr)
 static inline void wrmsr(u32 msr, u64 v)
 {
     __asm__ volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
+}
+
+/* Descriptor fields (SDM Vol. 3A 3.4.5, figure 3-8). The code and data
+ * types (ACC_CODE, ACC_DATA) are each kernel's: whether the accessed bit is
+ * preset is a choice of the kernel's. */
+#define ACC_P     0x80
+#define ACC_DPL3  0x60
+#define ACC_S     0x10 /* code or data, not system */
+#define ACC_TSS64 0x09 /* available 64-bit TSS (table 3-2) */
+#define FLG_G     0x8
+#define FLG_DB    0x4
+#define FLG_L     0x2
+#define SEG_FLAT(access, flags) \
+    (0xFFFFull | (u64)(access) << 40 | 0xFull << 48 | (u64)(flags) << 52)
+
+/* The 64-bit TSS (SDM Vol. 3A 7.7, figure 7-11). */
+struct tss64 {
+    u32 reserved0;
+    u64 rsp[3];
+    u64 reserved1;
+    u64 ist[7]; /* IST1..IST7 */
+    u64 reserved2;
+    u16 reserved3;
+    u16 iomap_base;
+} __attribute__((packed));
+
+/* A 64-bit interrupt gate (SDM Vol. 3A 6.14.1, figure 6-8). */
+struct idt_gate {
+    u16 offset_lo;
+    u16 selector;
+    u8 ist;
+    u8 type_attr; /* P, DPL, type */
+    u16 offset_mid;
+    u32 offset_hi;
+    u32 reserved;
+} __attribute__((packed));
+
+#define GATE_P     0x80
+#define GATE_DPL3  0x60
+#define GATE_INT64 0x0E
+
+/* The operand of LGDT/LIDT in 64-bit mode. */
+struct table_ptr {
+    u16 limit;
+    u64 base;
+} __attribute__((packed));
+
+/* The 16-byte TSS descriptor in two GDT slots (SDM Vol. 3A 7.2.3, figure
+ * 7-4), filled at run time: its base is split across fields the linker
+ * cannot compute. */
+static inline void set_tss_descriptor(u64 *slot, const struct tss64 *tss)
+{
+    u64 base = (u64)tss, limit = sizeof *tss - 1;
+    slot[0] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 | (u64)(ACC_P | ACC_TSS64) << 40 |
+              (limit >> 16 & 0xF) << 48 | (base >> 24 & 0xFF) << 56;
+    slot[1] = base >> 32;
+}
+
+/* A present 64-bit interrupt gate to selector:handler. */
+static inline struct idt_gate int_gate64(u16 selector, u64 handler, u8 ist, u8 dpl)
+{
+    return (struct idt_gate){
+        .offset_lo = (u16)handler,
+        .selector = selector,
+        .ist = ist,
+        .type_attr = GATE_P | dpl | GATE_INT64,
+        .offset_mid = (u16)(handler >> 16),
+        .offset_hi = (u32)(handler >> 32),
+    };
 }
 
 /* console.c */

@@ -9,169 +9,19 @@
  * instruction, SDM Vol. 3A 6.5, so skipping the instruction is safe) or
  * abandons it (ring 3, #DF, or a fault at an address nobody expected).
  * Only values that both machines must agree on are printed: no timings, no
- * addresses that depend on the link. */
-#include <stdarg.h>
-
+ * addresses that depend on the link. The boot, the console, the command
+ * line, the interrupt stubs and the way out are common/'s (kernel.h). */
 #include "systest.h"
-
-/* ---- port I/O and privileged registers ---------------------------------- */
-
-static inline void outb(u16 port, u8 v)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline u8 inb(u16 port)
-{
-    u8 v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static inline u64 read_cr2(void)
-{
-    u64 v;
-    __asm__ volatile("mov %%cr2, %0" : "=r"(v));
-    return v;
-}
-
-static inline u64 read_cr3(void)
-{
-    u64 v;
-    __asm__ volatile("mov %%cr3, %0" : "=r"(v));
-    return v;
-}
-
-static inline void write_cr3(u64 v)
-{
-    __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
-}
-
-static inline u64 rdmsr(u32 msr)
-{
-    u32 lo, hi;
-    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-    return (u64)hi << 32 | lo;
-}
-
-static _Noreturn void exit_machine(u8 value)
-{
-    outb(EXIT_PORT, value);
-    for (;;)
-        __asm__ volatile("cli; hlt");
-}
-
-/* ---- COM1 (16550A at 0x3F8) ---------------------------------------------- */
-
-#define COM1 0x3F8
-enum { UART_THR = 0, UART_IER = 1, UART_FCR = 2, UART_LCR = 3, UART_MCR = 4, UART_LSR = 5 };
-#define UART_DLL 0 /* with LCR.DLAB */
-#define UART_DLM 1
-#define LSR_THRE 0x20
-
-static void uart_init(void)
-{
-    outb(COM1 + UART_IER, 0x00); /* no interrupts: the console polls */
-    outb(COM1 + UART_LCR, 0x80); /* DLAB */
-    outb(COM1 + UART_DLL, 0x01); /* 115200 baud */
-    outb(COM1 + UART_DLM, 0x00);
-    outb(COM1 + UART_LCR, 0x03); /* 8N1 */
-    outb(COM1 + UART_FCR, 0x07); /* FIFOs on, both cleared */
-    outb(COM1 + UART_MCR, 0x03); /* DTR, RTS; OUT2 off: no IRQ 4 */
-}
-
-/* Lines end in a bare LF: the consoles are compared as text files. */
-static void uart_putc(char c)
-{
-    while (!(inb(COM1 + UART_LSR) & LSR_THRE))
-        ;
-    outb(COM1 + UART_THR, (u8)c);
-}
-
-static void put_str(const char *s)
-{
-    while (*s)
-        uart_putc(*s++);
-}
-
-static void put_num(u64 v, unsigned base)
-{
-    char buf[24];
-    int n = 0;
-    do {
-        buf[n++] = "0123456789abcdef"[v % base];
-        v /= base;
-    } while (v);
-    while (n)
-        uart_putc(buf[--n]);
-}
-
-/* printf for the few conversions the cases use: %s %c %d %u %x, with l/ll
- * taking a 64-bit argument. %x prints 0x first. */
-static void kprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    for (const char *p = fmt; *p; p++) {
-        if (*p != '%') {
-            uart_putc(*p);
-            continue;
-        }
-        int longs = 0;
-        while (*++p == 'l')
-            longs++;
-        switch (*p) {
-        case 's':
-            put_str(va_arg(ap, const char *));
-            break;
-        case 'c':
-            uart_putc((char)va_arg(ap, int));
-            break;
-        case 'd': {
-            i64 v = longs ? va_arg(ap, i64) : va_arg(ap, int);
-            if (v < 0) {
-                uart_putc('-');
-                v = -v;
-            }
-            put_num((u64)v, 10);
-            break;
-        }
-        case 'u':
-            put_num(longs ? va_arg(ap, u64) : va_arg(ap, unsigned), 10);
-            break;
-        case 'x':
-            put_str("0x");
-            put_num(longs ? va_arg(ap, u64) : va_arg(ap, unsigned), 16);
-            break;
-        case '%':
-            uart_putc('%');
-            break;
-        default:
-            uart_putc('?');
-            break;
-        }
-    }
-    va_end(ap);
-}
 
 /* ---- GDT, TSS, IDT --------------------------------------------------------- */
 
-/* Descriptor fields (SDM Vol. 3A 3.4.5, figure 3-8). */
-#define ACC_P        0x80
-#define ACC_DPL3     0x60
-#define ACC_S        0x10       /* code or data, not system */
-#define ACC_CODE     0x0A       /* execute/read */
-#define ACC_DATA     0x02       /* read/write */
-#define ACC_TSS64    0x09       /* available 64-bit TSS (table 3-2) */
-#define FLG_G        0x8
-#define FLG_DB       0x4
-#define FLG_L        0x2
-#define SEG_FLAT(access, flags) \
-    (0xFFFFull | (u64)(access) << 40 | 0xFull << 48 | (u64)(flags) << 52)
+/* Code and data types (SDM Vol. 3A table 3-1); the other descriptor
+ * fields are in kernel.h. */
+#define ACC_CODE 0x0A /* execute/read */
+#define ACC_DATA 0x02 /* read/write */
 
-/* The GDT boot.S loads: the 32-bit code segment for the entry, then what
- * long mode uses. The TSS descriptor (two slots) is filled in at run time
- * because its base is split across fields the linker cannot compute. */
+/* The GDT common/boot.S loads: the 32-bit code segment for the entry, then
+ * what long mode uses. tables_init fills the TSS descriptor's two slots. */
 u64 gdt[GDT_ENTRIES] = {
     [SEL_KCODE32 / 8] = SEG_FLAT(ACC_P | ACC_S | ACC_CODE, FLG_G | FLG_DB),
     [SEL_KCODE64 / 8] = SEG_FLAT(ACC_P | ACC_S | ACC_CODE, FLG_G | FLG_L),
@@ -180,39 +30,8 @@ u64 gdt[GDT_ENTRIES] = {
     [SEL_UCODE64 / 8] = SEG_FLAT(ACC_P | ACC_DPL3 | ACC_S | ACC_CODE, FLG_G | FLG_L),
 };
 
-/* The 64-bit TSS (SDM Vol. 3A 7.7, figure 7-11). */
-struct tss64 {
-    u32 reserved0;
-    u64 rsp[3];
-    u64 reserved1;
-    u64 ist[7]; /* IST1..IST7 */
-    u64 reserved2;
-    u16 reserved3;
-    u16 iomap_base;
-} __attribute__((packed));
-
 static struct tss64 tss;
-
-/* A 64-bit interrupt gate (SDM Vol. 3A 6.14.1, figure 6-8). */
-struct idt_gate {
-    u16 offset_lo;
-    u16 selector;
-    u8 ist;
-    u8 type_attr; /* P, DPL, type */
-    u16 offset_mid;
-    u32 offset_hi;
-    u32 reserved;
-} __attribute__((packed));
-
-#define GATE_P     0x80
-#define GATE_INT64 0x0E
-
 static struct idt_gate idt[256];
-
-struct table_ptr {
-    u16 limit;
-    u64 base;
-} __attribute__((packed));
 
 #define IST_DF 1 /* #DF always runs on its own stack */
 #define IST_PF_BAD 2 /* the #DF-by-#PF case points #PF here: a not-present page */
@@ -222,29 +41,15 @@ static u8 rsp0_stack[RSP0_SIZE] __attribute__((aligned(16)));
 
 static void tables_init(void)
 {
-    /* SDM Vol. 3A 7.2.3, figure 7-4: the 16-byte TSS descriptor. */
-    u64 base = (u64)&tss, limit = sizeof tss - 1;
-    gdt[SEL_TSS / 8] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 |
-                       (u64)(ACC_P | ACC_TSS64) << 40 | (limit >> 16 & 0xF) << 48 |
-                       (base >> 24 & 0xFF) << 56;
-    gdt[SEL_TSS / 8 + 1] = base >> 32;
+    set_tss_descriptor(&gdt[SEL_TSS / 8], &tss);
     tss.rsp[0] = (u64)(rsp0_stack + sizeof rsp0_stack);
     tss.ist[IST_DF - 1] = (u64)(ist1_stack + sizeof ist1_stack);
     tss.ist[IST_PF_BAD - 1] = NP_VA + PAGE_SIZE;
     tss.iomap_base = sizeof tss; /* no I/O bitmap */
     __asm__ volatile("ltr %w0" : : "r"((u16)SEL_TSS));
 
-    for (int v = 0; v < 256; v++) {
-        u64 h = isr_stub_table[v];
-        idt[v] = (struct idt_gate){
-            .offset_lo = (u16)h,
-            .selector = SEL_KCODE64,
-            .ist = v == 8 ? IST_DF : 0,
-            .type_attr = GATE_P | GATE_INT64,
-            .offset_mid = (u16)(h >> 16),
-            .offset_hi = (u32)(h >> 32),
-        };
-    }
+    for (int v = 0; v < 256; v++)
+        idt[v] = int_gate64(SEL_KCODE64, isr_stub_table[v], v == 8 ? IST_DF : 0, 0);
     struct table_ptr p = { sizeof idt - 1, (u64)idt };
     __asm__ volatile("lidt %0" : : "m"(p));
 }
@@ -607,29 +412,7 @@ static void case_triple(void)
     exit_machine(EXIT_FAIL);
 }
 
-/* ---- the command line and the main line ------------------------------------ */
-
-/* Is `word` one of the command line's words? The first word is the kernel's
- * path, which differs between machines and is never printed. */
-static int cmdline_has(const char *word)
-{
-    const u32 *info = (const u32 *)(u64)mb_info;
-    if (!(info[0] & MBI_FLAG_CMDLINE))
-        return 0;
-    const char *s = (const char *)(u64)info[MBI_CMDLINE / 4];
-    while (*s) {
-        while (*s == ' ')
-            s++;
-        const char *w = word;
-        while (*w && *s == *w)
-            s++, w++;
-        if (!*w && (*s == ' ' || !*s))
-            return 1;
-        while (*s && *s != ' ')
-            s++;
-    }
-    return 0;
-}
+/* ---- the main line ---------------------------------------------------------- */
 
 void kmain(void)
 {

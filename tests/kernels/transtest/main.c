@@ -11,20 +11,12 @@
 
 /* ---- GDT, TSS, IDT ----------------------------------------------------------- */
 
-/* Descriptor fields (SDM Vol. 3A 3.4.5, figure 3-8). */
-#define ACC_P     0x80
-#define ACC_DPL3  0x60
-#define ACC_S     0x10
-/* The accessed bit is preset, so that no machine has to write it back on a
- * segment load (SDM Vol. 3A 3.4.5.1): LAR then reads the same everywhere. */
+/* Code and data types (SDM Vol. 3A table 3-1; the other descriptor fields
+ * are in kernel.h). The accessed bit is preset, so that no machine has to
+ * write it back on a segment load (SDM Vol. 3A 3.4.5.1): LAR then reads the
+ * same everywhere. */
 #define ACC_CODE  0x0B
 #define ACC_DATA  0x03
-#define ACC_TSS64 0x09
-#define FLG_G     0x8
-#define FLG_DB    0x4
-#define FLG_L     0x2
-#define SEG_FLAT(access, flags) \
-    (0xFFFFull | (u64)(access) << 40 | 0xFull << 48 | (u64)(flags) << 52)
 
 u64 gdt[GDT_ENTRIES] = {
     [SEL_KCODE32 / 8] = SEG_FLAT(ACC_P | ACC_S | ACC_CODE, FLG_G | FLG_DB),
@@ -36,40 +28,8 @@ u64 gdt[GDT_ENTRIES] = {
     [SEL_UDATA2 / 8] = SEG_FLAT(ACC_P | ACC_DPL3 | ACC_S | ACC_DATA, FLG_G | FLG_DB),
 };
 
-/* The 64-bit TSS (SDM Vol. 3A 7.7, figure 7-11). */
-struct tss64 {
-    u32 reserved0;
-    u64 rsp[3];
-    u64 reserved1;
-    u64 ist[7];
-    u64 reserved2;
-    u16 reserved3;
-    u16 iomap_base;
-} __attribute__((packed));
-
 static struct tss64 tss;
-
-/* A 64-bit interrupt gate (SDM Vol. 3A 6.14.1, figure 6-8). */
-struct idt_gate {
-    u16 offset_lo;
-    u16 selector;
-    u8 ist;
-    u8 type_attr;
-    u16 offset_mid;
-    u32 offset_hi;
-    u32 reserved;
-} __attribute__((packed));
-
-#define GATE_P     0x80
-#define GATE_DPL3  0x60
-#define GATE_INT64 0x0E
-
 static struct idt_gate idt[256];
-
-struct table_ptr {
-    u16 limit;
-    u64 base;
-} __attribute__((packed));
 
 #define IST_DF   1
 #define IST_CASE 2 /* the IST the two IST cases give #UD */
@@ -91,27 +51,14 @@ extern u8 user_stack[];
 static void idt_defaults(void)
 {
     for (int v = 0; v < 256; v++) {
-        u64 h = isr_stub_table[v];
         u8 dpl = (v == 3 || v == VEC_INT_USER) ? GATE_DPL3 : 0;
-        idt[v] = (struct idt_gate){
-            .offset_lo = (u16)h,
-            .selector = SEL_KCODE64,
-            .ist = v == 8 ? IST_DF : 0,
-            .type_attr = GATE_P | dpl | GATE_INT64,
-            .offset_mid = (u16)(h >> 16),
-            .offset_hi = (u32)(h >> 32),
-        };
+        idt[v] = int_gate64(SEL_KCODE64, isr_stub_table[v], v == 8 ? IST_DF : 0, dpl);
     }
 }
 
 static void tables_init(void)
 {
-    /* SDM Vol. 3A 7.2.3, figure 7-4: the 16-byte TSS descriptor. */
-    u64 base = (u64)&tss, limit = sizeof tss - 1;
-    gdt[SEL_TSS / 8] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 |
-                       (u64)(ACC_P | ACC_TSS64) << 40 | (limit >> 16 & 0xF) << 48 |
-                       (base >> 24 & 0xFF) << 56;
-    gdt[SEL_TSS / 8 + 1] = base >> 32;
+    set_tss_descriptor(&gdt[SEL_TSS / 8], &tss);
     tss.rsp[0] = TOP(rsp0_stack);
     tss.ist[IST_DF - 1] = TOP(ist1_stack);
     tss.ist[IST_CASE - 1] = TOP(ist2_stack);
