@@ -12,10 +12,13 @@
 # Variables: JOBS (parallel jobs, default 2), BENCH_ARGS (e.g. --quick),
 # WERROR=ON|OFF (default ON when CI=true), BUILD/ASAN_BUILD/BENCH_BUILD (dirs).
 
-# Debian packages the build and the tests need (qemu-system-x86: the reference
-# runs). Later milestones add theirs (bochs, ...) here: this is the one list.
+# Debian packages the build and the tests need: the toolchain and libraries,
+# then the peers the reference tests boot the test kernels under (QEMU; Bochs
+# from a GRUB ISO: bochs, its BIOS images, grub-mkrescue with xorriso and
+# mtools) and gdb for the gdb-stub tests. This is the one list.
 DEPS := cmake gcc make pkg-config libcapstone-dev libelf-dev libsdl2-dev libcmocka-dev \
-        libreadline-dev qemu-system-x86 libjansson-dev gdb
+        libreadline-dev libjansson-dev qemu-system-x86 bochs bochsbios vgabios grub-pc-bin \
+        grub-common xorriso mtools gdb
 
 BUILD       ?= build
 ASAN_BUILD  ?= build-asan
