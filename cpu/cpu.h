@@ -89,7 +89,8 @@ struct tlb {
 #define ICACHE_ENTRIES 4096
 struct icache_entry {
     const u8 *code; /* host address of the instruction's first byte; NULL = empty */
-    u32 gen;        /* the code page's generation when it was decoded */
+    u32 *genp;      /* the code page's generation counter in struct physmap */
+    u32 gen;        /* its value when the instruction was decoded */
     u8 code_size;   /* the code size (2, 4, 8) it was decoded for */
     struct insn in; /* the decoded instruction */
 };

@@ -154,28 +154,19 @@ static void icache_insert(struct cpu *cpu, const u8 *host, const struct insn *in
     mmu_code_page(cpu, host);
     struct icache_entry *e = &cpu->icache[icache_slot(host)];
     e->code = host;
-    e->gen = *physmap_code_gen(cpu->phys, host);
+    e->genp = physmap_code_gen(cpu->phys, host);
+    e->gen = *e->genp;
     e->code_size = cpu->code_size;
     e->in = *in;
 }
 
-/* Fetch and decode the instruction at CS:RIP. A decoded copy is reused while
- * its code page is unwritten (struct icache_entry). Otherwise the bytes come
- * straight from the TLB when the 15-byte window lies in one page and passes
- * the checks, else byte by byte, so a fault on a second page (or past the
- * limit) is raised only if the instruction really extends there (SDM Vol. 3A
- * 6.15). */
-static const struct insn *fetch_decode(struct cpu *cpu, struct insn *in)
+/* fetch_decode() without a usable icache entry: decode afresh. Out of line
+ * and cold, so that the hit path needs no stack frame. */
+static __attribute__((noinline, cold)) const struct insn *fetch_decode_miss(struct cpu *cpu,
+                                                                             struct insn *in)
 {
     u64 lin, last;
     const u8 *host = code_linear(cpu, 0, &lin) ? mmu_tlb_lookup(cpu, lin, TLB_FETCH) : NULL;
-    if (host) {
-        const struct icache_entry *e = &cpu->icache[icache_slot(host)];
-        if (e->code == host && e->code_size == cpu->code_size &&
-            e->gen == *physmap_code_gen(cpu->phys, host) &&
-            (cpu->mode == MODE_LONG64 || code_linear(cpu, e->in.len - 1, &last)))
-            return &e->in;
-    }
     u8 buf[15];
     const u8 *code = NULL;
     unsigned avail = 15;
@@ -203,6 +194,30 @@ static const struct insn *fetch_decode(struct cpu *cpu, struct insn *in)
         code_fault(cpu, avail);
     }
     cpu_raise(cpu, EXC_UD, 0, "invalid opcode");
+}
+
+/* Fetch and decode the instruction at CS:RIP. A decoded copy is reused while
+ * its code page is unwritten (struct icache_entry). Otherwise (the miss path)
+ * the bytes come straight from the TLB when the 15-byte window lies in one
+ * page and passes the checks, else byte by byte, so a fault on a second page
+ * (or past the limit) is raised only if the instruction really extends there
+ * (SDM Vol. 3A 6.15). */
+static inline const struct insn *fetch_decode(struct cpu *cpu, struct insn *in)
+{
+    u64 lin, last;
+    if (__builtin_expect(code_linear(cpu, 0, &lin), 1)) {
+        const u8 *host = mmu_tlb_lookup(cpu, lin, TLB_FETCH);
+        if (__builtin_expect(host != NULL, 1)) {
+            const struct icache_entry *e = &cpu->icache[icache_slot(host)];
+            if (__builtin_expect(e->code == host && e->code_size == cpu->code_size &&
+                                     e->gen == *e->genp &&
+                                     (cpu->mode == MODE_LONG64 ||
+                                      code_linear(cpu, e->in.len - 1, &last)),
+                                 1))
+                return &e->in;
+        }
+    }
+    return fetch_decode_miss(cpu, in);
 }
 
 /* ---- The step loop and the instruction boundary (docs/interrupts.md) ---- */
@@ -402,6 +417,23 @@ static int on_raise(struct cpu *cpu)
     return RUN_ON;
 }
 
+/* The one test per instruction: pending boundary work (`attention`), the
+ * debug registers in use, TF or RF set. */
+static inline bool needs_attention(const struct cpu *cpu)
+{
+    return (cpu->attention | cpu->debug_active | (cpu->rflags & (FLAG_TF | FLAG_RF))) != 0;
+}
+
+/* Steps while nothing needs the boundary's attention, until `end`. A
+ * function of its own, called after cpu_run's setjmp, so that the compiler
+ * may keep `cpu` and `end` in registers here (a raise unwinds through it). */
+static __attribute__((noinline)) void run_fast(struct cpu *cpu, u64 end)
+{
+    do
+        step(cpu);
+    while (cpu->icount < end && !needs_attention(cpu));
+}
+
 enum cpu_stop cpu_run(struct cpu *cpu, u64 budget)
 {
     u64 end = cpu->icount + budget;
@@ -416,10 +448,7 @@ enum cpu_stop cpu_run(struct cpu *cpu, u64 budget)
             return STOP_BUDGET;
     }
     while (cpu->icount < end) {
-        /* The one test per instruction: pending boundary work (`attention`),
-         * the debug registers in use, TF or RF set. */
-        if (__builtin_expect((cpu->attention | cpu->debug_active |
-                              (cpu->rflags & (FLAG_TF | FLAG_RF))) != 0, 0)) {
+        if (__builtin_expect(needs_attention(cpu), 0)) {
             int r = boundary(cpu);
             if (r == RUN_DELIVERED) {
                 if (++events > budget)
@@ -431,7 +460,7 @@ enum cpu_stop cpu_run(struct cpu *cpu, u64 budget)
             step_watched(cpu);
             continue;
         }
-        step(cpu);
+        run_fast(cpu, end);
     }
     return STOP_BUDGET;
 }
