@@ -65,8 +65,8 @@ const struct cpu_feature_info cpu_features[FEAT_COUNT] = {
  * MMX, FXSR or SSE*: ringside has no x87 or SIMD execution. */
 #define LEAF1_EDX (BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(8) | BIT(9) | BIT(11) | BIT(12) | \
                    BIT(13) | BIT(15) | BIT(16) | BIT(17) | BIT(19))
-/* Leaf 1 ECX: CMPXCHG16B, PCID, POPCNT. */
-#define LEAF1_ECX (BIT(13) | BIT(17) | BIT(23))
+/* Leaf 1 ECX: CMPXCHG16B, PCID, x2APIC (emu/apic.c), POPCNT. */
+#define LEAF1_ECX (BIT(13) | BIT(17) | BIT(21) | BIT(23))
 /* Leaf 1 EBX: CLFLUSH line 8 quadwords (64 bytes) in [15:8], one logical
  * processor in [23:16], initial APIC ID 0 in [31:24]. */
 #define LEAF1_EBX ((8u << 8) | (1u << 16))

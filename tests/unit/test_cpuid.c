@@ -28,7 +28,7 @@
  * PGE(13) CMOV(15) PAT(16) CLFSH(19). */
 #define L1_EDX 0x000bbb78u
 /* Leaf 1 ECX: CX16(13) PCID(17) POPCNT(23). */
-#define L1_ECX 0x00822000u
+#define L1_ECX 0x00a22000u
 /* Leaf 1 EBX: CLFLUSH line 8 qwords [15:8], 1 logical processor [23:16], APIC ID 0. */
 #define L1_EBX 0x00010800u
 /* Leaf 7.0 EBX: FSGSBASE(0) SMEP(7) INVPCID(10) SMAP(20); ECX: UMIP(2);
@@ -260,7 +260,7 @@ static void test_has_feature(void **state)
     assert_true(cpu_has_feature(&cpu, FEAT_SYSCALL));
     assert_true(cpu_has_feature(&cpu, FEAT_LAHF64));
     assert_true(cpu_has_feature(&cpu, FEAT_IBRS));
-    assert_false(cpu_has_feature(&cpu, FEAT_X2APIC));
+    assert_true(cpu_has_feature(&cpu, FEAT_X2APIC));
     assert_false(cpu_has_feature(&cpu, FEAT_BMI1));
     cpu.vendor = &vendor_amd;
     assert_false(cpu_has_feature(&cpu, FEAT_IBRS));

@@ -62,7 +62,7 @@ struct msr_expect {
 static const struct msr_expect expect[] = {
     { 0x10, "IA32_TIME_STAMP_COUNTER", true, true, 0, ALL, 0, 0, 0, 0, 0, true, false, false },
     /* BSP(8) EN(11) base 12..38 (MAXPHYADDR 39); EXTD(10) needs x2APIC. */
-    { 0x1b, "IA32_APIC_BASE", true, true, 0xfee00900ull, 0x0000007ffffffd00ull, 0, 1ull << 10,
+    { 0x1b, "IA32_APIC_BASE", true, true, 0xfee00900ull, 0x0000007ffffffd00ull, 0, 0,
       0, 0, 0, true, false, false },
     { 0x48, "IA32_SPEC_CTRL", true, false, 0, 0x7, 0, 0, 0, 0, 0, true, false, false },
     { 0x49, "IA32_PRED_CMD", true, false, 0, 0x1, 0, 0, 0, 0, 0, true, true, false },
@@ -389,7 +389,9 @@ static const struct write_case write_cases[] = {
       0x7ffff900ull },
     { "APIC base above MAXPHYADDR", &vendor_intel, "", NULL, 0x1b, 0x8000000000ull | 0x900, false,
       "reserved", 0 },
-    { "APIC x2APIC mode", &vendor_intel, "", NULL, 0x1b, 0xfee00d00ull, false, "x2APIC", 0 },
+    { "APIC x2APIC mode", &vendor_intel, "", NULL, 0x1b, 0xfee00d00ull, true, NULL, 0xfee00d00ull },
+    { "APIC x2APIC mode, CPUID x2APIC cleared", &vendor_intel, "x2apic", NULL, 0x1b, 0xfee00d00ull,
+      false, "x2APIC", 0 },
     { "APIC EXTD without EN", &vendor_amd, "", NULL, 0x1b, 0xfee00500ull, false, "x2APIC", 0 },
     /* Canonical addresses (SDM WRMSR #GP list; APM for LSTAR/CSTAR). */
     { "LSTAR canonical high", &vendor_intel, "", NULL, 0xc0000082, 0xffffffff81000000ull, true,

@@ -152,7 +152,7 @@ static const struct {
     { FEAT_CLFSH, "clflush", 1, CPUID_EDX, 19, true, true },
     { FEAT_CX16, "cx16", 1, CPUID_ECX, 13, true, true },
     { FEAT_PCID, "pcid", 1, CPUID_ECX, 17, true, true },
-    { FEAT_X2APIC, "x2apic", 1, CPUID_ECX, 21, false, false },
+    { FEAT_X2APIC, "x2apic", 1, CPUID_ECX, 21, true, true },
     { FEAT_POPCNT, "popcnt", 1, CPUID_ECX, 23, true, true },
     { FEAT_FSGSBASE, "fsgsbase", 7, CPUID_EBX, 0, true, true },
     { FEAT_BMI1, "bmi1", 7, CPUID_EBX, 3, false, false },
@@ -276,8 +276,7 @@ static void test_derive(void **state)
         { "intel case", &vendor_intel, "SMAP , FsGsBase",
           { { 7, CPUID_EBX, 20 }, { 7, CPUID_EBX, 0 } }, 2 },
         { "intel twice", &vendor_intel, "lm,lm", { { 0x80000001, CPUID_EDX, 29 } }, 1 },
-        /* x2APIC is not reported: clearing it changes nothing. */
-        { "intel x2apic", &vendor_intel, "x2apic", { { 0 } }, 0 },
+        { "intel x2apic", &vendor_intel, "x2apic", { { 1, CPUID_ECX, 21 } }, 1 },
         { "intel empty", &vendor_intel, "", { { 0 } }, 0 },
         { "intel NULL", &vendor_intel, NULL, { { 0 } }, 0 },
         /* AMD repeats leaf 1 EDX bits 0-9, 12-17, 23-24 in 80000001h:EDX. */
