@@ -22,6 +22,7 @@
 #include "cpu/operand.h"
 #include "cpu/ops.h"
 #include "cpu/portio.h"
+#include "cpu/priv/debug.h"
 
 /* Work allowed per step: bytes moved by the fast path, with each
  * element-at-a-time iteration counted as REP_SLOW_COST bytes (so at most
@@ -249,12 +250,17 @@ static void string_op(struct cpu *cpu, const struct insn *in, enum str_kind kind
         return;
     }
     bool compare = kind == STR_CMPS || kind == STR_SCAS;
+    /* With a data breakpoint armed every element goes through cpu/mem.h,
+     * which matches it, and a hit ends the step after its iteration: SDM
+     * Vol. 3B 17.3.1.2, the #DB of a repeated string instruction comes after
+     * the iteration that accessed the location. */
+    bool watched = cpu->debug_active & DEBUG_ACTIVE_DATA;
     u32 budget = REP_STEP_BUDGET;
     for (;;) {
         u64 count = areg(cpu, in, RCX);
         if (count == 0)
             return;
-        if (kind == STR_MOVS || kind == STR_STOS) {
+        if (!watched && (kind == STR_MOVS || kind == STR_STOS)) {
             u64 n = fast_movs_stos(cpu, in, kind, size, count < budget / size ? count : budget / size);
             if (n) {
                 areg_set(cpu, in, RCX, count - n);
@@ -275,7 +281,7 @@ static void string_op(struct cpu *cpu, const struct insn *in, enum str_kind kind
             return;
         if (count == 1)
             return;
-        if (budget <= REP_SLOW_COST) {
+        if (budget <= REP_SLOW_COST || (watched && (cpu->debug_pending & DR6_BMASK))) {
             cpu->rip = cpu->insn_rip;
             return;
         }
